@@ -1,0 +1,1 @@
+"""Downstream kafka-python consumers: dashboard feed, alerts, analytics."""

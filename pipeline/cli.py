@@ -1,0 +1,140 @@
+"""The ``citywatch`` command line. Every flag falls back to its ``CITYWATCH_`` variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from pipeline.errors import CitywatchError
+from pipeline.settings import Settings
+
+console = Console(stderr=True)
+out = Console()
+
+app = typer.Typer(
+    help="citywatch: situational awareness for a city emergency-management operations center.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+services_app = typer.Typer(
+    help="Run a local Kafka broker and Elasticsearch node without Docker.", no_args_is_help=True
+)
+app.add_typer(services_app, name="services")
+
+KafkaOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--kafka-bootstrap",
+        envvar="CITYWATCH_KAFKA_BOOTSTRAP",
+        help="Kafka bootstrap servers, comma separated.",
+        show_default=False,
+    ),
+]
+EsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--es-url", envvar="CITYWATCH_ES_URL", help="Elasticsearch URL.", show_default=False
+    ),
+]
+
+
+def make_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with the flags that were given on top."""
+    base = Settings()
+    given = {k: v for k, v in overrides.items() if v is not None}
+    return base.model_copy(update=given) if given else base
+
+
+def _fail(exc: CitywatchError) -> None:
+    console.print(f"[red]error:[/red] {exc}")
+    raise typer.Exit(1)
+
+
+@services_app.command("up")
+def services_up() -> None:
+    """Start Kafka and Elasticsearch (idempotent) and wait until both answer."""
+    from pipeline.services import manager
+
+    try:
+        manager.up(Settings(), console)
+    except CitywatchError as exc:
+        _fail(exc)
+
+
+@services_app.command("down")
+def services_down() -> None:
+    """Stop the services that 'citywatch services up' started, and wait for them to exit."""
+    from pipeline.services import manager
+
+    manager.down(Settings(), console)
+
+
+@services_app.command("status")
+def services_status() -> None:
+    """Print versions, addresses, pids, data and log paths of the local services."""
+    from pipeline.services import manager
+
+    rows = manager.status(Settings())
+    for s in rows:
+        state = "[green]up[/green]" if s.running else "[red]down[/red]"
+        if s.running and not s.managed:
+            state += " (not started by citywatch)"
+        out.print(f"[bold]{s.name}[/bold]: {state}")
+        out.print(f"  version: {s.version or '-'}", highlight=False)
+        out.print(f"  address: {s.address}", highlight=False)
+        out.print(f"  pid:     {s.pid or '-'}", highlight=False)
+        out.print(f"  data:    {s.data}", highlight=False)
+        out.print(f"  log:     {s.log}", highlight=False)
+    if not all(s.running for s in rows):
+        raise typer.Exit(3)
+
+
+@app.command("init")
+def init_cmd(
+    kafka_bootstrap: KafkaOpt = None,
+    es_url: EsOpt = None,
+    partitions: Annotated[
+        int | None,
+        typer.Option(
+            envvar="CITYWATCH_TOPIC_PARTITIONS",
+            help="Partitions of each topic created.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Create the contract's topics and install the index templates (idempotent)."""
+    from pipeline.bootstrap import init
+    from pipeline.clients import elasticsearch_client
+
+    settings = make_settings(
+        kafka_bootstrap=kafka_bootstrap, es_url=es_url, topic_partitions=partitions
+    )
+    report = init(settings, elasticsearch_client(settings))
+    out.print(f"topics created: {', '.join(report.topics_created) or '-'}")
+    out.print(f"topics already present: {', '.join(report.topics_existing) or '-'}")
+    out.print(f"index templates installed: {', '.join(report.templates)}")
+
+
+@app.command("produce")
+def produce_cmd(
+    file: Annotated[Path, typer.Argument(help="A JSON Lines file, one event per line.")],
+    topic: Annotated[str, typer.Option(help="The topic to publish to.")],
+    kafka_bootstrap: KafkaOpt = None,
+) -> None:
+    """Publish each line of a JSON Lines file, byte for byte, with a progress bar."""
+    from pipeline.produce import produce_file
+
+    settings = make_settings(kafka_bootstrap=kafka_bootstrap)
+    sent = produce_file(settings, file, topic, console)
+    out.print(f"{sent} events published to {topic}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Local Kafka and Elasticsearch for development and tests, started without Docker."""

@@ -1,0 +1,137 @@
+"""The one settings class of citywatch.
+
+Every value has a type, a default and a docstring, and comes from the environment with the
+prefix ``CITYWATCH_`` (``CITYWATCH_KAFKA_BOOTSTRAP``, ``CITYWATCH_ES_URL`` ...). Only this
+module reads the environment; everything else receives a :class:`Settings` instance.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TEMURIN_25 = Path("/usr/lib/jvm/temurin-25-jdk-amd64")
+
+
+def _default_data_dir() -> Path:
+    """Where local services keep their installs, data and logs.
+
+    When run as root, Elasticsearch runs as an unprivileged user who cannot enter
+    ``/root``, so root's default lies under ``/var/lib``.
+    """
+    if os.geteuid() == 0:
+        return Path("/var/lib/citywatch")
+    return Path.home() / ".local" / "share" / "citywatch"
+
+
+def _default_es_java_home() -> Path | None:
+    return TEMURIN_25 if TEMURIN_25.is_dir() else None
+
+
+class Settings(BaseSettings):
+    """citywatch settings, read from ``CITYWATCH_*`` environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CITYWATCH_",
+        frozen=True,
+        extra="ignore",
+        validate_default=True,
+        use_attribute_docstrings=True,
+    )
+
+    # --- Kafka (clients) -------------------------------------------------------------
+    kafka_bootstrap: str = "localhost:9092"
+    """Kafka bootstrap servers, comma separated (host:port)."""
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = (
+        "PLAINTEXT"
+    )
+    """Kafka security protocol for every citywatch client; production uses SASL_SSL."""
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"] = "SCRAM-SHA-512"
+    """SASL mechanism when the protocol is SASL_*."""
+    kafka_sasl_username: str | None = None
+    """SASL user name."""
+    kafka_sasl_password: SecretStr | None = None
+    """SASL password."""
+    kafka_ssl_cafile: Path | None = None
+    """CA certificate (PEM) that signed the brokers' certificates."""
+    topic_partitions: int = Field(3, ge=1)
+    """Partitions of each topic created by ``citywatch init``."""
+    topic_replication: int = Field(1, ge=1)
+    """Replication factor of each topic created by ``citywatch init``."""
+
+    # --- Elasticsearch (clients) -----------------------------------------------------
+    es_url: str = "http://localhost:9200"
+    """Elasticsearch URL(s), comma separated."""
+    es_api_key: SecretStr | None = None
+    """Elasticsearch API key (base64 id:key); preferred over user name and password."""
+    es_username: str | None = None
+    """Elasticsearch basic-auth user name."""
+    es_password: SecretStr | None = None
+    """Elasticsearch basic-auth password."""
+    es_ca_certs: Path | None = None
+    """CA certificate (PEM) for an Elasticsearch cluster served over TLS."""
+    es_request_timeout_s: float = Field(30.0, gt=0)
+    """Timeout of one Elasticsearch request, in seconds."""
+    index_prefix: str = "citywatch"
+    """Prefix of every index and template citywatch creates."""
+    index_shards: int = Field(1, ge=1)
+    """Primary shards per citywatch index."""
+    index_replicas: int = Field(0, ge=0)
+    """Replicas per citywatch index (0 on a single node)."""
+
+    # --- Local services (``citywatch services``) -------------------------------------
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    """Local services: installs, data, logs and pid files."""
+    cache_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "citywatch")
+    """Local services: downloaded artifacts, kept between runs."""
+    local_kafka_version: str = "4.1.1"
+    """Apache Kafka version run by ``citywatch services up`` (from Maven Central)."""
+    local_kafka_port: int = Field(9092, ge=1, le=65535)
+    """Client port of the local Kafka broker (bound to 127.0.0.1)."""
+    local_kafka_controller_port: int = Field(9093, ge=1, le=65535)
+    """KRaft controller port of the local Kafka node (bound to 127.0.0.1)."""
+    local_kafka_heap: str = "1g"
+    """JVM heap (-Xms and -Xmx) of the local Kafka broker."""
+    local_kafka_java_home: Path | None = None
+    """JDK for the local Kafka broker; None uses the java on PATH."""
+    local_es_version: str = "9.5.4"
+    """Elasticsearch version run by ``citywatch services up`` (integ-test-zip)."""
+    local_es_port: int = Field(9200, ge=1, le=65535)
+    """HTTP port of the local Elasticsearch node (bound to 127.0.0.1)."""
+    local_es_transport_port: int = Field(9300, ge=1, le=65535)
+    """Transport port of the local Elasticsearch node (bound to 127.0.0.1)."""
+    local_es_heap: str = "1g"
+    """JVM heap (-Xms and -Xmx) of the local Elasticsearch node."""
+    local_es_java_home: Path | None = Field(default_factory=_default_es_java_home)
+    """JDK for Elasticsearch (9.x needs Java 21+; the Temurin 25 JDK when present)."""
+    local_es_user: str = "citywatch"
+    """Unprivileged user that runs Elasticsearch when the services are started by root."""
+    services_timeout_s: float = Field(240.0, gt=0)
+    """How long ``citywatch services up`` waits for both services to answer."""
+
+    # --- Tests -----------------------------------------------------------------------
+    require_services: bool = False
+    """When true, integration tests fail (instead of skipping) if a service is missing."""
+
+    def kafka_bootstrap_list(self) -> list[str]:
+        return [s.strip() for s in self.kafka_bootstrap.split(",") if s.strip()]
+
+    def es_hosts(self) -> list[str]:
+        return [s.strip() for s in self.es_url.split(",") if s.strip()]
+
+    def masked(self) -> dict[str, object]:
+        """The settings as a dict with secrets masked, for logs and ``--help``."""
+        return {
+            k: ("***" if isinstance(v, SecretStr) else v) for k, v in self.model_dump().items()
+        }
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
