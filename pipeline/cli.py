@@ -132,6 +132,16 @@ def produce_cmd(
     out.print(f"{sent} events published to {topic}")
 
 
+@app.command("demo")
+def demo_cmd(kafka_bootstrap: KafkaOpt = None, es_url: EsOpt = None) -> None:
+    """Run a smoke round trip through Kafka and Elasticsearch and print what happened."""
+    from pipeline.smoke import smoke_round_trip
+
+    settings = make_settings(kafka_bootstrap=kafka_bootstrap, es_url=es_url)
+    result = smoke_round_trip(settings)
+    out.print(f"smoke round trip ok: {result}")
+
+
 def main() -> None:
     app()
 

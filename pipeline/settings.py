@@ -47,9 +47,7 @@ class Settings(BaseSettings):
     # --- Kafka (clients) -------------------------------------------------------------
     kafka_bootstrap: str = "localhost:9092"
     """Kafka bootstrap servers, comma separated (host:port)."""
-    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = (
-        "PLAINTEXT"
-    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     """Kafka security protocol for every citywatch client; production uses SASL_SSL."""
     kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"] = "SCRAM-SHA-512"
     """SASL mechanism when the protocol is SASL_*."""
@@ -126,9 +124,7 @@ class Settings(BaseSettings):
 
     def masked(self) -> dict[str, object]:
         """The settings as a dict with secrets masked, for logs and ``--help``."""
-        return {
-            k: ("***" if isinstance(v, SecretStr) else v) for k, v in self.model_dump().items()
-        }
+        return {k: ("***" if isinstance(v, SecretStr) else v) for k, v in self.model_dump().items()}
 
 
 @lru_cache(maxsize=1)
