@@ -17,7 +17,7 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from pipeline.clients import kafka_python_config
-from pipeline.names import CONTRACT_TOPICS, INDEX_KINDS, index_name
+from pipeline.names import INDEX_KINDS, index_name
 from pipeline.settings import Settings
 
 
@@ -48,9 +48,10 @@ def index_template(kind: str, settings: Settings) -> dict[str, Any]:
 
 
 def create_topics(
-    settings: Settings, names: tuple[str, ...] = CONTRACT_TOPICS
+    settings: Settings, names: tuple[str, ...] | None = None
 ) -> tuple[list[str], list[str]]:
-    """Create the missing topics; returns (created, already existing)."""
+    """Create the missing topics (default: all of them); returns (created, existing)."""
+    names = names or settings.topics().all
     admin = KafkaAdminClient(client_id="citywatch-init", **kafka_python_config(settings))
     try:
         existing = set(admin.list_topics())

@@ -132,6 +132,30 @@ def produce_cmd(
     out.print(f"{sent} events published to {topic}")
 
 
+@app.command("worker")
+def worker_cmd(
+    kafka_bootstrap: KafkaOpt = None,
+    es_url: EsOpt = None,
+    loglevel: Annotated[str, typer.Option(help="Log level: debug, info, warning.")] = "info",
+) -> None:
+    """Run the Faust worker: every agent (process reports, readings; index outputs)."""
+    from pipeline.worker import run_worker
+
+    run_worker(make_settings(kafka_bootstrap=kafka_bootstrap, es_url=es_url), loglevel)
+
+
+@app.command("replay")
+def replay_cmd(kafka_bootstrap: KafkaOpt = None, es_url: EsOpt = None) -> None:
+    """Rebuild the indices from the output topics; a replay never duplicates a document."""
+    from pipeline.replay import replay
+
+    report = replay(make_settings(kafka_bootstrap=kafka_bootstrap, es_url=es_url), console)
+    out.print(
+        f"replayed {report.messages} messages: {report.indexed} indexed, "
+        f"{report.rejected} rejected (already dead-lettered)"
+    )
+
+
 @app.command("demo")
 def demo_cmd(kafka_bootstrap: KafkaOpt = None, es_url: EsOpt = None) -> None:
     """Run a smoke round trip through Kafka and Elasticsearch and print what happened."""

@@ -51,3 +51,23 @@ def elasticsearch_client(settings: Settings, **overrides: Any) -> Elasticsearch:
         kwargs["ca_certs"] = str(settings.es_ca_certs)
     kwargs.update(overrides)
     return Elasticsearch(**kwargs)
+
+
+def elasticsearch_async_client(settings: Settings, **overrides: Any) -> Any:
+    """An AsyncElasticsearch client for the worker; retries are the worker's own."""
+    from elasticsearch import AsyncElasticsearch
+
+    kwargs: dict[str, Any] = {
+        "hosts": settings.es_hosts(),
+        "request_timeout": settings.es_request_timeout_s,
+        "max_retries": 0,
+        "retry_on_timeout": False,
+    }
+    if settings.es_api_key:
+        kwargs["api_key"] = settings.es_api_key.get_secret_value()
+    elif settings.es_username and settings.es_password:
+        kwargs["basic_auth"] = (settings.es_username, settings.es_password.get_secret_value())
+    if settings.es_ca_certs:
+        kwargs["ca_certs"] = str(settings.es_ca_certs)
+    kwargs.update(overrides)
+    return AsyncElasticsearch(**kwargs)

@@ -1,6 +1,13 @@
-"""Names of the contract: Kafka topics and Elasticsearch indices."""
+"""Names of the contract: Kafka topics and Elasticsearch indices.
+
+The topic names are the contract's. ``CITYWATCH_TOPIC_NAMESPACE`` (empty by default) puts
+every topic under ``<namespace>.`` so that several deployments, or test runs, can share one
+cluster without seeing each other's events.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 TOPIC_INCIDENT_REPORTS = "incidents.reports"
 TOPIC_SENSOR_READINGS = "sensors.readings"
@@ -8,13 +15,52 @@ TOPIC_INSPECTION_FINDINGS = "inspections.findings"
 TOPIC_INCIDENTS_CLASSIFIED = "incidents.classified"
 TOPIC_WARNINGS_ISSUED = "warnings.issued"
 TOPIC_DEADLETTER = "deadletter"
-
-INPUT_TOPICS = (TOPIC_INCIDENT_REPORTS, TOPIC_SENSOR_READINGS, TOPIC_INSPECTION_FINDINGS)
-OUTPUT_TOPICS = (TOPIC_INCIDENTS_CLASSIFIED, TOPIC_WARNINGS_ISSUED, TOPIC_DEADLETTER)
-CONTRACT_TOPICS = INPUT_TOPICS + OUTPUT_TOPICS
+#: internal: validated and enriched sensor readings, keyed by district, for indexing and
+#: the per-district warning state
+TOPIC_SENSORS_ENRICHED = "sensors.enriched"
 
 #: index kinds; the index name is ``{prefix}-{kind}``
 INDEX_KINDS = ("incidents", "warnings", "readings", "deadletter", "risk")
+
+
+@dataclass(frozen=True)
+class TopicNames:
+    """The topics of one deployment (namespaced when a namespace is set)."""
+
+    reports: str = TOPIC_INCIDENT_REPORTS
+    readings: str = TOPIC_SENSOR_READINGS
+    findings: str = TOPIC_INSPECTION_FINDINGS
+    classified: str = TOPIC_INCIDENTS_CLASSIFIED
+    warnings: str = TOPIC_WARNINGS_ISSUED
+    deadletter: str = TOPIC_DEADLETTER
+    enriched: str = TOPIC_SENSORS_ENRICHED
+
+    @classmethod
+    def of(cls, namespace: str = "") -> TopicNames:
+        if not namespace:
+            return cls()
+        return cls(**{k: f"{namespace}.{v}" for k, v in cls().__dict__.items()})
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return (self.reports, self.readings, self.findings)
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        return (self.classified, self.warnings, self.deadletter)
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return self.inputs + self.outputs + (self.enriched,)
+
+    def index_kind(self, topic: str) -> str | None:
+        """The index kind fed by an output topic."""
+        return {
+            self.classified: "incidents",
+            self.warnings: "warnings",
+            self.enriched: "readings",
+            self.deadletter: "deadletter",
+        }.get(topic)
 
 
 def index_name(prefix: str, kind: str) -> str:

@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pipeline.names import TopicNames
+
 TEMURIN_25 = Path("/usr/lib/jvm/temurin-25-jdk-amd64")
 
 
@@ -57,6 +59,8 @@ class Settings(BaseSettings):
     """SASL password."""
     kafka_ssl_cafile: Path | None = None
     """CA certificate (PEM) that signed the brokers' certificates."""
+    topic_namespace: str = Field("", pattern=r"^[A-Za-z0-9_-]*$")
+    """Optional namespace: every topic becomes ``<namespace>.<name>`` (empty: the names)."""
     topic_partitions: int = Field(3, ge=1)
     """Partitions of each topic created by ``citywatch init``."""
     topic_replication: int = Field(1, ge=1)
@@ -81,6 +85,46 @@ class Settings(BaseSettings):
     """Primary shards per citywatch index."""
     index_replicas: int = Field(0, ge=0)
     """Replicas per citywatch index (0 on a single node)."""
+
+    # --- Worker (``citywatch worker``) ----------------------------------------------
+    app_id: str = "citywatch"
+    """Faust application id: the consumer group and the prefix of internal topics."""
+    worker_web_enabled: bool = False
+    """Serve the Faust worker's web endpoints (metrics, table views)."""
+    worker_web_port: int = Field(6066, ge=1, le=65535)
+    """Port of the worker's web endpoints when enabled."""
+    worker_store: str = "memory://"
+    """Faust table store; tables are recovered from their changelog topics on start."""
+    process_batch_size: int = Field(500, ge=1)
+    """Most input events validated, enriched and classified per batch."""
+    process_linger_s: float = Field(0.05, gt=0)
+    """Longest wait for a processing batch to fill (bounds latency at low rates)."""
+    bulk_size: int = Field(1000, ge=1)
+    """Most documents per Elasticsearch bulk request."""
+    bulk_linger_s: float = Field(0.2, gt=0)
+    """Longest wait for a bulk request to fill (bounds latency at low rates)."""
+    bulk_timeout_s: float = Field(30.0, gt=0)
+    """Timeout of one bulk request; a timed-out request is retried, never skipped."""
+    retry_base_s: float = Field(0.2, gt=0)
+    """First retry delay for an unwell dependency (doubles per attempt, with jitter)."""
+    retry_cap_s: float = Field(30.0, gt=0)
+    """Longest retry delay for an unwell dependency."""
+    on_invalid_event: Literal["deadletter", "fail"] = "deadletter"
+    """What to do with a bad event: send it to the dead-letter topic, or stop the worker."""
+    max_event_bytes: int = Field(1_048_576, ge=1024)
+    """Largest accepted input message; larger ones are dead-lettered as too_large."""
+    event_max_past_s: int = Field(30 * 86400, ge=0)
+    """Oldest accepted event time, in seconds before now."""
+    event_max_future_s: int = Field(3600, ge=0)
+    """Latest accepted event time, in seconds after now (clock skew)."""
+    facility_radius_m: float = Field(1000.0, gt=0)
+    """Radius of the exposure search around an incident (schools, hospitals ...)."""
+    grid_resolution: int = Field(8, ge=0, le=15)
+    """H3 resolution of the aggregation grid cells (8 is about 0.74 km² per hexagon)."""
+    districts_file: Path | None = None
+    """District boundaries (GeoJSON FeatureCollection, GCJ-02); None uses Shanghai's."""
+    facilities_file: Path | None = None
+    """Facilities and resources registry (JSON, WGS 84); None uses the shipped sample."""
 
     # --- Local services (``citywatch services``) -------------------------------------
     data_dir: Path = Field(default_factory=_default_data_dir)
@@ -115,6 +159,10 @@ class Settings(BaseSettings):
     # --- Tests -----------------------------------------------------------------------
     require_services: bool = False
     """When true, integration tests fail (instead of skipping) if a service is missing."""
+
+    def topics(self) -> TopicNames:
+        """The topic names of this deployment."""
+        return TopicNames.of(self.topic_namespace)
 
     def kafka_bootstrap_list(self) -> list[str]:
         return [s.strip() for s in self.kafka_bootstrap.split(",") if s.strip()]

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from pipeline.clients import elasticsearch_client, kafka_python_config
-from pipeline.names import TOPIC_INCIDENT_REPORTS
 from pipeline.settings import Settings
 
 
@@ -25,7 +24,7 @@ def smoke_round_trip(settings: Settings) -> dict[str, object]:
     }
     raw = json.dumps(event, ensure_ascii=False).encode()
     producer = KafkaProducer(acks="all", **kafka_python_config(settings))
-    meta = producer.send(TOPIC_INCIDENT_REPORTS, key=report_id.encode(), value=raw).get(30)
+    meta = producer.send(settings.topics().reports, key=report_id.encode(), value=raw).get(30)
     producer.close()
     consumer = KafkaConsumer(consumer_timeout_ms=10_000, **kafka_python_config(settings))
     tp = TopicPartition(meta.topic, meta.partition)

@@ -1,0 +1,75 @@
+"""The Faust application and its topic declarations, built from settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+
+from pipeline.clients import kafka_ssl_context
+from pipeline.names import TopicNames
+from pipeline.settings import Settings
+
+
+def broker_credentials(settings: Settings) -> Any:
+    """Faust credentials for SASL/SSL, or None for PLAINTEXT."""
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return None
+    ssl_context = kafka_ssl_context(settings)
+    if protocol.startswith("SASL"):
+        password = settings.kafka_sasl_password
+        return faust.SASLCredentials(
+            username=settings.kafka_sasl_username,
+            password=password.get_secret_value() if password else None,
+            mechanism=settings.kafka_sasl_mechanism,
+            ssl_context=ssl_context,
+        )
+    return faust.SSLCredentials(ssl_context)
+
+
+def create_app(settings: Settings) -> faust.App:
+    """The citywatch Faust app: raw-bytes topics, acks=all, changelog-backed tables."""
+    brokers = ";".join(f"kafka://{b}" for b in settings.kafka_bootstrap_list())
+    return faust.App(
+        settings.app_id,
+        broker=brokers,
+        broker_credentials=broker_credentials(settings),
+        store=settings.worker_store,
+        web_enabled=settings.worker_web_enabled,
+        web_port=settings.worker_web_port,
+        web_host="127.0.0.1",
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=settings.topic_replication,
+        topic_allow_declare=True,
+        value_serializer="raw",
+        key_serializer="raw",
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        producer_max_request_size=4 * 1024 * 1024,
+        producer_linger=0.005,
+        broker_commit_interval=1.0,
+        stream_wait_empty=True,
+        agent_supervisor="mode.OneForOneSupervisor",
+    )
+
+
+class Topics:
+    """The contract's topics (and the internal enriched-readings topic) on one app."""
+
+    def __init__(self, app: faust.App, names: TopicNames) -> None:
+        def raw(*topics: str) -> faust.TopicT:
+            return app.topic(*topics, value_serializer="raw", key_serializer="raw")
+
+        self.names = names
+        self.reports_and_findings = raw(names.reports, names.findings)
+        self.readings = raw(names.readings)
+        self.to_index = raw(names.classified, names.warnings, names.enriched, names.deadletter)
+        self._out: dict[str, faust.TopicT] = {}
+        self._app = app
+
+    def output(self, name: str) -> faust.TopicT:
+        """The topic to publish to, declared once per name."""
+        if name not in self._out:
+            self._out[name] = self._app.topic(name, value_serializer="raw", key_serializer="raw")
+        return self._out[name]

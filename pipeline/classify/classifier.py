@@ -1,0 +1,289 @@
+"""Classifying one incident report: category, type, level Ⅰ–Ⅳ and the reasons for them.
+
+``classify_report`` works on a plain mapping shaped like the incident report of the design
+(``description``, optional ``type`` hint, ``casualties``, ``economic_loss_cny``). The type hint
+wins when it names a known type; otherwise the description's terms decide, and a report no
+term recognises is ``unclassified`` with low confidence. Structured counts win over counts
+read from the text, per field; ``counts_extracted`` names the ones read from the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from pipeline.classify.counts import extract_counts
+from pipeline.classify.explain import explain
+from pipeline.classify.levels import COUNT_FIELDS, LevelDecision, grade, level_label
+from pipeline.classify.rulebook import load_rulebook
+from pipeline.classify.rulebook_model import Category, LevelRule, Rulebook
+from pipeline.classify.text import TermHit, normalise, score_types
+from pipeline.errors import EventError
+
+UNCLASSIFIED = "unclassified"
+
+
+class ReportError(EventError):
+    """The report cannot be classified as given (wrong field type, negative count ...)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, message, stage="classify")
+
+
+class RuleRef(BaseModel):
+    """The rule that graded a record and the rulebook version it came from."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    version: str
+
+
+class Classification(BaseModel):
+    """A classified report; ``to_dict()`` gives the JSON object that is published."""
+
+    model_config = ConfigDict(frozen=True)
+
+    report_id: str | None = None
+    category: Category | None
+    type: str
+    type_source: Literal["hint", "text", "unclassified"]
+    type_rule: str
+    confidence: float
+    level: int
+    level_label: dict[str, str]
+    level_criterion: dict[str, Any]
+    rule: RuleRef
+    matched_terms: list[str]
+    negated_terms: list[str] = []
+    other_types: list[dict[str, Any]] = []
+    counts: dict[str, int]
+    counts_extracted: list[str]
+    count_evidence: dict[str, str] = {}
+    explanation: dict[str, str]
+    notes: list[str] = []
+    graded_at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dict."""
+        return self.model_dump(mode="json")
+
+
+@dataclass(frozen=True)
+class TypeDecision:
+    """Which type a report is, how sure, and from what."""
+
+    type: str
+    source: Literal["hint", "text", "unclassified"]
+    confidence: float
+    matched_terms: list[str]
+    negated_terms: list[str]
+    other_types: list[dict[str, Any]]
+    notes: list[str] = field(default_factory=list)
+
+
+def _non_negative(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ReportError("invalid_report", f"{name} must be a number, got {value!r}")
+    if value < 0 or value != value or value in (float("inf"), float("-inf")):
+        raise ReportError("invalid_report", f"{name} must be a finite number >= 0, got {value!r}")
+    if isinstance(value, float) and name != "economic_loss_cny" and not value.is_integer():
+        raise ReportError("invalid_report", f"{name} must be a whole number, got {value!r}")
+    return int(round(value))
+
+
+def structured_counts(report: Mapping[str, Any]) -> dict[str, int]:
+    """The counts given as fields of the report (``casualties`` and ``economic_loss_cny``)."""
+    counts: dict[str, int] = {}
+    casualties = report.get("casualties")
+    if casualties is not None:
+        if not isinstance(casualties, Mapping):
+            raise ReportError("invalid_report", "casualties must be an object")
+        for key, value in casualties.items():
+            if key not in COUNT_FIELDS or key == "economic_loss_cny":
+                known = ", ".join(f for f in COUNT_FIELDS if f != "economic_loss_cny")
+                raise ReportError(
+                    "invalid_report", f"unknown casualties field {key!r}; known: {known}"
+                )
+            if value is not None:
+                counts[key] = _non_negative(f"casualties.{key}", value)
+    loss = report.get("economic_loss_cny")
+    if loss is not None:
+        counts["economic_loss_cny"] = _non_negative("economic_loss_cny", loss)
+    return counts
+
+
+def report_text(report: Mapping[str, Any], rulebook: Rulebook) -> str:
+    """The normalised description (empty when there is none), cut to the rulebook's limit."""
+    description = report.get("description")
+    if description is None:
+        return ""
+    if not isinstance(description, str):
+        raise ReportError("invalid_report", "description must be a string")
+    return normalise(description[: rulebook.scoring.max_description_chars])
+
+
+def _distinct(terms: list[str]) -> list[str]:
+    return list(dict.fromkeys(terms))
+
+
+def detect_type(
+    text: str, hint: Any, rulebook: Rulebook, hits: list[TermHit] | None = None
+) -> TypeDecision:
+    """The type from a valid hint, else from the text's terms, else ``unclassified``."""
+    if hint is not None and not isinstance(hint, str):
+        raise ReportError("invalid_report", "type must be a string")
+    hits = rulebook.matcher.find(text) if hits is None else hits
+    scores = score_types(hits)
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], -rulebook.types[kv[0]].priority, kv[0]))
+    negated = _distinct([h.term for h in hits if h.negated])
+    notes: list[str] = []
+    scoring = rulebook.scoring
+
+    def terms_for(type_key: str) -> list[str]:
+        return _distinct([h.term for h in hits if h.type == type_key and not h.negated])
+
+    def others(exclude: str) -> list[dict[str, Any]]:
+        return [
+            {"type": t, "score": s} for t, s in ranked if t != exclude and s >= scoring.min_score
+        ]
+
+    if hint:
+        resolved = rulebook.resolve_type(hint)
+        if resolved is not None:
+            if ranked and ranked[0][0] != resolved and ranked[0][1] >= scoring.min_score:
+                notes.append(f"the text suggests {ranked[0][0]}; the type hint {hint!r} was kept")
+            return TypeDecision(
+                resolved,
+                "hint",
+                scoring.hint_confidence,
+                terms_for(resolved),
+                negated,
+                others(resolved),
+                notes,
+            )
+        notes.append(f"type hint {hint!r} is not a known type; classified from the text")
+    top_score = ranked[0][1] if ranked else 0.0
+    saturation = top_score / (top_score + scoring.confidence_k)
+    if ranked and top_score >= scoring.min_score:
+        top = ranked[0][0]
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        confidence = saturation * (0.6 + 0.4 * (top_score - second) / top_score)
+        return TypeDecision(
+            top,
+            "text",
+            round(min(confidence, 0.99), 2),
+            terms_for(top),
+            negated,
+            others(top),
+            notes,
+        )
+    weak = _distinct([h.term for h in hits if not h.negated])
+    confidence = round(scoring.unclassified_max_confidence * saturation, 2)
+    return TypeDecision(UNCLASSIFIED, "unclassified", confidence, weak, negated, [], notes)
+
+
+def level_rule_for(type_key: str, rulebook: Rulebook) -> tuple[LevelRule, str]:
+    """The level rule that grades a type, and the type's own rule id."""
+    if type_key in rulebook.types:
+        type_rule = rulebook.types[type_key]
+        return rulebook.level_rule(type_rule.level_rule), type_rule.id
+    return rulebook.level_rule(rulebook.unclassified.level_rule), rulebook.unclassified.id
+
+
+def build_classification(
+    *,
+    rulebook: Rulebook,
+    report_id: str | None,
+    decision: TypeDecision,
+    counts: Mapping[str, int],
+    extracted: list[str],
+    evidence: Mapping[str, str],
+    graded_at: str | None,
+    notes: list[str],
+) -> Classification:
+    """Grade ``counts`` for the decided type and assemble the record."""
+    rule, type_rule_id = level_rule_for(decision.type, rulebook)
+    level: LevelDecision = grade(rule, counts)
+    category = rulebook.types[decision.type].category if decision.type in rulebook.types else None
+    all_notes = [*decision.notes, *notes]
+    if decision.type == UNCLASSIFIED:
+        all_notes.append(rulebook.unclassified.note)
+    return Classification(
+        report_id=report_id,
+        category=category,
+        type=decision.type,
+        type_source=decision.source,
+        type_rule=type_rule_id,
+        confidence=decision.confidence,
+        level=level.level,
+        level_label=level_label(level.level),
+        level_criterion=level.as_dict(),
+        rule=RuleRef(id=rule.id, version=rulebook.version),
+        matched_terms=decision.matched_terms,
+        negated_terms=decision.negated_terms,
+        other_types=decision.other_types,
+        counts=dict(counts),
+        counts_extracted=sorted(extracted),
+        count_evidence={k: v for k, v in evidence.items() if k in extracted},
+        explanation=explain(
+            rulebook=rulebook,
+            type_key=decision.type,
+            type_source=decision.source,
+            decision=level,
+            rule=rule,
+            matched_terms=decision.matched_terms,
+            extracted=sorted(extracted),
+        ),
+        notes=all_notes,
+        graded_at=graded_at,
+    )
+
+
+def merge_counts(
+    structured: Mapping[str, int], text_counts: Mapping[str, int]
+) -> tuple[dict[str, int], list[str], list[str]]:
+    """Structured counts win per field; returns counts, the extracted names and notes."""
+    counts = dict(structured)
+    extracted: list[str] = []
+    notes: list[str] = []
+    for metric, value in text_counts.items():
+        if metric in structured:
+            if structured[metric] != value:
+                notes.append(
+                    f"the text gives {metric}={value}; the structured {metric}="
+                    f"{structured[metric]} was used"
+                )
+            continue
+        counts[metric] = value
+        extracted.append(metric)
+    return counts, extracted, notes
+
+
+def _report_id(report: Mapping[str, Any]) -> str | None:
+    value = report.get("report_id")
+    return None if value is None else str(value)
+
+
+def classify_report(report: Mapping[str, Any], rulebook: Rulebook | None = None) -> Classification:
+    """Classify one incident report (a plain mapping); raises :class:`ReportError` if unusable."""
+    if not isinstance(report, Mapping):
+        raise ReportError("not_an_object", "an incident report must be a JSON object")
+    rulebook = rulebook or load_rulebook()
+    text = report_text(report, rulebook)
+    decision = detect_type(text, report.get("type"), rulebook)
+    text_counts, evidence = extract_counts(text, rulebook.matcher.is_negated)
+    counts, extracted, notes = merge_counts(structured_counts(report), text_counts)
+    reported_at = report.get("reported_at")
+    return build_classification(
+        rulebook=rulebook,
+        report_id=_report_id(report),
+        decision=decision,
+        counts=counts,
+        extracted=extracted,
+        evidence=evidence,
+        graded_at=str(reported_at) if reported_at is not None else None,
+        notes=notes,
+    )

@@ -1,0 +1,179 @@
+"""Text handling for classification: normalisation, term matching and negation.
+
+Chinese terms match as substrings, English terms as whole words (a trailing ``s``/``es``
+plural is accepted, spaces in a term also match hyphens). At one position the longest term
+wins, so ``森林火灾`` is one forest-fire hit, not also a ``火灾`` fire hit. Mask phrases
+(``fire brigade``, ``fire engine``) are blanked before matching. A hit is negated when a
+cue of its language precedes it closely in the same clause (``未发现明火``, ``no fire``) or an
+after-cue follows it (``fire was ruled out``); the cues are data in the rulebook.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.classify.rulebook_model import NegationDef, Rulebook
+
+_CLAUSE_END = re.compile(r"[。!?;\n]|(?<!\d)[.,]|[.,](?!\d)")
+_EN_WORD = re.compile(r"[a-z0-9']+")
+#: characters looked at around a term for its negation (bounds the work per hit)
+NEGATION_REACH = 120
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width digits and punctuation to ASCII), lower case, straight apostrophes."""
+    return unicodedata.normalize("NFKC", text).replace("\u2019", "'").lower()
+
+
+@dataclass(frozen=True)
+class TermHit:
+    """One occurrence of a rulebook term in a description."""
+
+    type: str
+    term: str
+    weight: float
+    lang: str
+    start: int
+    end: int
+    negated: bool
+
+
+def clause_bounds(text: str, start: int, end: int, reach: int = NEGATION_REACH) -> tuple[int, int]:
+    """The clause around ``text[start:end]``, looking at most ``reach`` characters each way."""
+    left = max(0, start - reach)
+    for match in _CLAUSE_END.finditer(text, left, start):
+        left = match.end()
+    right_match = _CLAUSE_END.search(text, end, min(len(text), end + reach))
+    return left, right_match.start() if right_match else min(len(text), end + reach)
+
+
+def _alternation(terms: Iterable[str]) -> str:
+    return "|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True))
+
+
+def _en_term_pattern(term: str) -> str:
+    words = [re.escape(w) for w in re.split(r"[\s]+", term.strip()) if w]
+    return r"[\s-]+".join(words).replace(r"\-", r"[\s-]?")
+
+
+class Negator:
+    """Decides whether a span is negated, for one language."""
+
+    def __init__(self, spec: NegationDef, lang: str) -> None:
+        self.lang = lang
+        self.window = spec.window
+        bound = (r"\b", r"\b") if lang == "en" else ("", "")
+        self._cues = re.compile(bound[0] + f"(?:{_alternation(spec.cues)})" + bound[1])
+        self._not_cues = re.compile(f"(?:{_alternation(spec.not_cues)})") if spec.not_cues else None
+        self._after = (
+            re.compile(f"(?:{_alternation(spec.after_cues)})") if spec.after_cues else None
+        )
+        self._breakers = (
+            re.compile(bound[0] + f"(?:{_alternation(spec.breakers)})" + bound[1])
+            if spec.breakers
+            else None
+        )
+
+    def _gap(self, between: str) -> int:
+        if self.lang == "en":
+            return len(_EN_WORD.findall(between))
+        return len(between.strip())
+
+    def is_negated(self, text: str, start: int, end: int) -> bool:
+        """True when ``text[start:end]`` is negated within its clause."""
+        left, right = clause_bounds(text, start, end)
+        clause = text[left:right]
+        voids = [m.span() for m in self._not_cues.finditer(clause)] if self._not_cues else []
+        rel_start, rel_end = start - left, end - left
+        for cue in self._cues.finditer(clause, 0, rel_start):
+            if any(a <= cue.start() and cue.end() <= b for a, b in voids):
+                continue
+            between = clause[cue.end() : rel_start]
+            if self._gap(between) > self.window:
+                continue
+            if self._breakers and self._breakers.search(between):
+                continue
+            return True
+        if self._after:
+            after = self._after.search(clause, rel_end)
+            if after and self._gap(clause[rel_end : after.start()]) <= self.window:
+                return True
+        return False
+
+
+class TermMatcher:
+    """The rulebook's type terms compiled into one pattern per language."""
+
+    def __init__(self, rulebook: Rulebook) -> None:
+        self.index: dict[tuple[str, str], list[tuple[str, float]]] = {}
+        for type_key, rule in rulebook.types.items():
+            for group in rule.terms:
+                for lang, terms in (("zh", group.zh), ("en", group.en)):
+                    for term in terms:
+                        self.index.setdefault((lang, term), []).append((type_key, group.weight))
+        zh_terms = [t for lang, t in self.index if lang == "zh"]
+        en_terms = sorted((t for lang, t in self.index if lang == "en"), key=len, reverse=True)
+        self._zh = re.compile(f"(?:{_alternation(zh_terms)})") if zh_terms else None
+        self._en_terms = en_terms
+        self._en = (
+            re.compile(
+                r"\b(?:" + "|".join(f"({_en_term_pattern(t)})" for t in en_terms) + r")(?:e?s)?\b"
+            )
+            if en_terms
+            else None
+        )
+        mask_en = [_en_term_pattern(t.lower()) for t in rulebook.mask.en]
+        self._mask_en = re.compile(r"\b(?:" + "|".join(mask_en) + r")\b") if mask_en else None
+        self._mask_zh = (
+            re.compile(f"(?:{_alternation(rulebook.mask.zh)})") if rulebook.mask.zh else None
+        )
+        self.negators = {
+            "zh": Negator(rulebook.negation.zh, "zh"),
+            "en": Negator(rulebook.negation.en, "en"),
+        }
+
+    def mask(self, text: str) -> str:
+        """``text`` with mask phrases replaced by spaces (positions are kept)."""
+        for pattern in (self._mask_en, self._mask_zh):
+            if pattern is not None:
+                text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+        return text
+
+    def is_negated(self, text: str, start: int, end: int) -> bool:
+        """True when either language's cues negate ``text[start:end]``."""
+        return any(neg.is_negated(text, start, end) for neg in self.negators.values())
+
+    def find(self, text: str) -> list[TermHit]:
+        """Every term occurrence in normalised ``text``, negated ones flagged."""
+        masked = self.mask(text)
+        hits: list[TermHit] = []
+        found: list[tuple[str, str, int, int]] = []
+        if self._zh is not None:
+            found += [("zh", m.group(0), m.start(), m.end()) for m in self._zh.finditer(masked)]
+        if self._en is not None:
+            for m in self._en.finditer(masked):
+                term = self._en_terms[m.lastindex - 1] if m.lastindex else m.group(0)
+                found.append(("en", term, m.start(), m.end()))
+        for lang, term, start, end in found:
+            negated = self.negators[lang].is_negated(masked, start, end)
+            for type_key, weight in self.index[(lang, term)]:
+                hits.append(TermHit(type_key, term, weight, lang, start, end, negated))
+        hits.sort(key=lambda h: (h.start, h.type))
+        return hits
+
+
+def score_types(hits: Iterable[TermHit]) -> dict[str, float]:
+    """Sum of weights of distinct, non-negated terms per type."""
+    seen: set[tuple[str, str]] = set()
+    scores: dict[str, float] = {}
+    for hit in hits:
+        if hit.negated or (hit.type, hit.term) in seen:
+            continue
+        seen.add((hit.type, hit.term))
+        scores[hit.type] = scores.get(hit.type, 0.0) + hit.weight
+    return scores

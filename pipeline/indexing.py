@@ -1,0 +1,102 @@
+"""Pure bulk-indexing logic: build NDJSON bulk bodies and route each item's outcome.
+
+Per-item outcome (as in the Elasticsearch connector for Kafka Connect):
+- indexed (2xx) -> done;
+- a data error (400: mapping or parsing rejection) -> dead letter, stage ``index``;
+- anything else (429, 5xx, 403 index blocked, 404 missing index, timeouts) -> retry that
+  item only; never dead-lettered, never skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Outcome(StrEnum):
+    INDEXED = "indexed"
+    REJECTED = "rejected"
+    RETRY = "retry"
+
+
+#: 400-class error types that mean "this document is bad": dead-letter it
+REJECT_ERROR_TYPES = frozenset(
+    {
+        "mapper_parsing_exception",
+        "document_parsing_exception",
+        "strict_dynamic_mapping_exception",
+        "parse_exception",
+        "illegal_argument_exception",
+        "json_parse_exception",
+        "x_content_parse_exception",
+        "mapper_exception",
+    }
+)
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    """One document to index: where, under which id, its JSON bytes, and its origin."""
+
+    index: str
+    doc_id: str
+    source: bytes
+    origin: Any = None
+    """Caller's handle (e.g. the Kafka event) to route a rejection back to."""
+
+
+@dataclass
+class BulkResult:
+    indexed: list[BulkAction] = field(default_factory=list)
+    rejected: list[tuple[BulkAction, str, str]] = field(default_factory=list)
+    """(action, error type, reason) for items Elasticsearch refused as bad data."""
+    retry: list[tuple[BulkAction, int, str]] = field(default_factory=list)
+    """(action, status, reason) for items to send again."""
+
+
+def bulk_body(actions: Sequence[BulkAction]) -> bytes:
+    """The NDJSON body of a bulk request; documents are passed through as bytes."""
+    parts: list[bytes] = []
+    for a in actions:
+        meta = json.dumps({"index": {"_index": a.index, "_id": a.doc_id}}, ensure_ascii=False)
+        parts.append(meta.encode())
+        parts.append(a.source)
+    parts.append(b"")
+    return b"\n".join(parts)
+
+
+def classify_item(item: dict[str, Any]) -> tuple[Outcome, int, str, str]:
+    """Outcome of one bulk response item: (outcome, status, error type, reason)."""
+    result = next(iter(item.values()))
+    status = int(result.get("status", 0))
+    if 200 <= status < 300:
+        return Outcome.INDEXED, status, "", ""
+    error = result.get("error") or {}
+    etype = error.get("type", "") if isinstance(error, dict) else str(error)
+    reason = error.get("reason", "") if isinstance(error, dict) else str(error)
+    caused = error.get("caused_by") if isinstance(error, dict) else None
+    if caused and caused.get("reason"):
+        reason = f"{reason}: {caused.get('type')}: {caused.get('reason')}"
+    if status == 400 and (etype in REJECT_ERROR_TYPES or not etype):
+        return Outcome.REJECTED, status, etype, reason
+    return Outcome.RETRY, status, etype, reason
+
+
+def route_items(actions: Sequence[BulkAction], items: Iterable[dict[str, Any]]) -> BulkResult:
+    """Pair each action with its response item (same order) and route it."""
+    result = BulkResult()
+    items = list(items)
+    if len(items) != len(actions):
+        raise ValueError(f"bulk response has {len(items)} items for {len(actions)} actions")
+    for action, item in zip(actions, items, strict=True):
+        outcome, status, etype, reason = classify_item(item)
+        if outcome is Outcome.INDEXED:
+            result.indexed.append(action)
+        elif outcome is Outcome.REJECTED:
+            result.rejected.append((action, etype, reason[:500]))
+        else:
+            result.retry.append((action, status, f"{etype}: {reason}"[:500]))
+    return result

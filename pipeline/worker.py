@@ -1,0 +1,66 @@
+"""``citywatch worker``: load the reference data once, build the app, run every agent."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import faust
+
+from pipeline.agents import register_agents
+from pipeline.app import create_app
+from pipeline.clients import elasticsearch_async_client
+from pipeline.enrich import Enricher
+from pipeline.geo.districts import DistrictIndex
+from pipeline.geo.facilities import FacilityRegistry
+from pipeline.processing import Classifier, Processor
+from pipeline.settings import Settings
+
+log = logging.getLogger("citywatch.worker")
+
+
+def default_classifier() -> Classifier:
+    """The rulebook classifier, loaded and validated once."""
+    from pipeline.classification import hint_classifier
+
+    return hint_classifier
+
+
+def build_processor(settings: Settings, classifier: Classifier | None = None) -> Processor:
+    enricher = Enricher(
+        DistrictIndex.load(settings.districts_file),
+        FacilityRegistry.load(settings.facilities_file),
+        radius_m=settings.facility_radius_m,
+        grid_resolution=settings.grid_resolution,
+        sensor_locator=_sensor_locator(),
+    )
+    return Processor(settings, enricher, classifier or default_classifier())
+
+
+def _sensor_locator():
+    from pipeline.warnings.registry import SensorRegistry
+
+    registry = SensorRegistry.from_file()
+
+    def locate(sensor_id: str) -> tuple[float, float, str] | None:
+        entry = registry.get(sensor_id)
+        if entry is None or entry.location is None:
+            return None
+        return entry.location.lat, entry.location.lon, entry.location.crs
+
+    return locate
+
+
+def build_worker_app(settings: Settings) -> tuple[faust.App, Mapping[str, Any]]:
+    """The Faust app with every agent registered, ready for ``faust.Worker``."""
+    app = create_app(settings)
+    es = elasticsearch_async_client(settings)
+    agents = register_agents(app, settings, build_processor(settings), es)
+    return app, agents
+
+
+def run_worker(settings: Settings, loglevel: str = "info") -> None:
+    app, _agents = build_worker_app(settings)
+    worker = faust.Worker(app, loglevel=loglevel, quiet=True)
+    worker.execute_from_commandline()

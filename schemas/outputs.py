@@ -1,0 +1,173 @@
+"""The classified incident: an incident report enriched, correlated, typed and graded.
+
+Datums: ``location`` is the point exactly as reported (its datum in ``location.crs``);
+``geo.wgs84`` and ``geo.gcj02`` are the same point converted to WGS 84 and GCJ-02.
+``geo.wgs84`` is what Elasticsearch indexes as ``geo.location``; district boundaries and
+distances are computed in GCJ-02, the datum of the boundary data.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Self
+
+from pydantic import Field, Strict, model_validator
+from pydantic_core import PydanticCustomError
+
+from schemas.common import (
+    ContractModel,
+    Count,
+    Description,
+    District,
+    Fraction,
+    Id,
+    LatLon,
+    LevelNumber,
+    Name,
+    Short,
+    Timestamp,
+)
+from schemas.enums import Category, FacilityKind, IncidentType
+from schemas.inputs import IncidentReportBase
+
+MAX_ITEMS = 200
+
+
+class GeoPosition(ContractModel):
+    """The incident's point in each datum citywatch stores."""
+
+    wgs84: LatLon
+    """The point in WGS 84 (GPS); indexed as ``geo.location``."""
+    gcj02: LatLon
+    """The point in GCJ-02, the datum of the district boundaries."""
+
+
+class NearbyFacility(ContractModel):
+    """A facility or resource near the incident, from the facilities registry."""
+
+    id: Id
+    """Identifier in the facilities registry."""
+    kind: FacilityKind
+    """Kind of facility."""
+    name: Name
+    """Name of the facility."""
+    distance_m: Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
+    """Great-circle distance from the incident, in metres."""
+
+
+class Exposure(ContractModel):
+    """Who and what is exposed: the district's population and the facilities nearby."""
+
+    district_population: Count | None = None
+    """Resident population of the district (2020 census), when the point is in one."""
+    radius_m: Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)] | None = None
+    """Radius searched for facilities, in metres."""
+    facilities: Annotated[list[NearbyFacility], Field(max_length=MAX_ITEMS)] = []
+    """Facilities within ``radius_m``, nearest first."""
+
+
+class RuleRef(ContractModel):
+    """The rule that classified the incident, and the version of its rulebook."""
+
+    id: Id
+    """Rule identifier in the rulebook."""
+    version: Short
+    """Rulebook version."""
+
+
+class Explanation(ContractModel):
+    """Why the incident got its type and level."""
+
+    matched_terms: Annotated[list[Short], Field(max_length=MAX_ITEMS)] = []
+    """Terms of the description that matched the rule."""
+    type_source: Literal["rule", "hint", "default"] = "rule"
+    """What set the type: a rule's terms, the report's type hint, or the default."""
+    criterion: Description | None = None
+    """The criterion that set the level, e.g. ``deaths 3 >= 3 -> Ⅲ``."""
+    regulation: Name | None = None
+    """The regulation the rule cites."""
+
+
+class CountsExtracted(ContractModel):
+    """Which counts were read from the description text rather than given as fields."""
+
+    deaths: bool = False
+    missing: bool = False
+    serious_injuries: bool = False
+    injuries: bool = False
+    affected: bool = False
+    evacuated: bool = False
+    economic_loss_cny: bool = False
+
+
+class GradeChange(ContractModel):
+    """One grading of the incident; a follow-up with new counts appends one."""
+
+    level: LevelNumber
+    """The level given (1 = Ⅰ 特别重大 ... 4 = Ⅳ 一般)."""
+    at: Timestamp
+    """When it was given."""
+    rule_id: Id
+    """The rule that gave it."""
+    report_id: Id
+    """The report whose counts led to it."""
+
+
+class ClassifiedIncident(IncidentReportBase):
+    """An incident report after validation, enrichment, correlation and classification.
+
+    The report fields keep their meaning; ``casualties`` and ``economic_loss_cny`` hold the
+    counts the grade was computed from (the latest report's, or extracted from the text).
+    """
+
+    incident_id: Id
+    """Identifier of the incident; follow-up reports share it."""
+    category: Category
+    """Category of the type (自然灾害, 事故灾难, 公共卫生事件, 社会安全事件)."""
+    type: IncidentType
+    """Type decided by the classifier."""
+    type_hint: IncidentType | None = None
+    """The type the report suggested, if any."""
+    level: LevelNumber
+    """Severity: 1 = Ⅰ 特别重大, 2 = Ⅱ 重大, 3 = Ⅲ 较大, 4 = Ⅳ 一般."""
+    confidence: Fraction
+    """Confidence of the type, 0 to 1."""
+    district: District | None
+    """District the point lies in; null outside the city."""
+    geo: GeoPosition
+    """The point converted to WGS 84 and GCJ-02."""
+    grid_cell: Id | None = None
+    """Grid cell id for spatial aggregation (geohash of the WGS 84 point)."""
+    exposure: Exposure = Exposure()
+    """Population and nearby facilities."""
+    rule: RuleRef
+    """Rule id and rulebook version."""
+    explanation: Explanation = Explanation()
+    """Matched terms and the criterion that set the level."""
+    counts_extracted: CountsExtracted = CountsExtracted()
+    """Which counts were extracted from the description."""
+    grade_history: Annotated[list[GradeChange], Field(min_length=1, max_length=MAX_ITEMS)]
+    """Every grading so far, oldest first; the last one is ``level``."""
+    report_count: Annotated[int, Strict(), Field(ge=1)] = 1
+    """Reports merged into this incident."""
+    processed_at: Timestamp
+    """When citywatch classified it."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.type is not IncidentType.UNCLASSIFIED and self.type.category is not self.category:
+            raise PydanticCustomError(
+                "invalid_value",
+                "category must be the category of type {type} ({expected})",
+                {
+                    "field": "category",
+                    "type": self.type.value,
+                    "expected": self.type.category.value,
+                },
+            )
+        if self.grade_history[-1].level is not self.level:
+            raise PydanticCustomError(
+                "invalid_value",
+                "the last entry must have the incident's level",
+                {"field": "grade_history"},
+            )
+        return self
