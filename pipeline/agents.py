@@ -142,4 +142,5 @@ def register_agents(
         "index_outputs": index_outputs,
         "topics": topics,
         "sink": sink,
+        "publisher": publisher,
     }

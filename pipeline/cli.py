@@ -156,6 +156,89 @@ def replay_cmd(kafka_bootstrap: KafkaOpt = None, es_url: EsOpt = None) -> None:
     )
 
 
+@app.command("classify")
+def classify_cmd(
+    file: Annotated[Path, typer.Argument(help="A JSON Lines file of incident reports.")],
+    rulebook: Annotated[
+        Path | None,
+        typer.Option(envvar="CITYWATCH_RULEBOOK_FILE", help="Rulebook YAML; default: shipped."),
+    ] = None,
+) -> None:
+    """Classify incident reports offline (no Kafka): one JSON object per input line."""
+    import json
+
+    from pipeline.classify import classify_lines, load_rulebook
+    from pipeline.geo.districts import district_for_point
+
+    try:
+        book = load_rulebook(rulebook)
+    except CitywatchError as exc:
+        _fail(exc)
+
+    def lookup(lat: float, lon: float, crs: str = "wgs84") -> dict | None:
+        d = district_for_point(lat, lon, crs)
+        return d.ref() if d else None
+
+    with file.open("rb") as lines:
+        for obj in classify_lines(lines, book, district_lookup=lookup):
+            print(json.dumps(obj, ensure_ascii=False, default=str), flush=False)
+
+
+@app.command("assess")
+def assess_cmd(
+    file: Annotated[Path, typer.Argument(help="A JSON Lines file of sensor readings.")],
+    profile: Annotated[
+        str, typer.Option(envvar="CITYWATCH_WARNINGS_PROFILE", help="shanghai or cma.")
+    ] = "shanghai",
+) -> None:
+    """Assess sensor readings offline (no Kafka): one JSON object per warning change."""
+    import json
+
+    from pipeline.geo.districts import district_for_point
+    from pipeline.warnings.offline import assess_lines
+
+    def lookup(lat: float, lon: float, crs: str = "wgs84") -> dict | None:
+        d = district_for_point(lat, lon, crs)
+        return d.ref() if d else None
+
+    def rejected(line_no: int, error: Exception) -> None:
+        console.print(f"[yellow]line {line_no} skipped:[/yellow] {error}")
+
+    with file.open("rb") as lines:
+        try:
+            for change in assess_lines(lines, profile, lookup, on_reject=rejected):
+                print(json.dumps(change, ensure_ascii=False, default=str))
+        except CitywatchError as exc:
+            _fail(exc)
+
+
+@app.command("bench")
+def bench_cmd(
+    events: Annotated[int, typer.Option(help="Events generated for every contender.")] = 20000,
+    latency_seconds: Annotated[
+        float, typer.Option(help="Duration of the fixed-rate latency run.")
+    ] = 20.0,
+    out: Annotated[
+        Path, typer.Option(help="Directory for benchmark.json and the Markdown table.")
+    ] = Path("benchmarks/results"),
+    kafka_bootstrap: KafkaOpt = None,
+    es_url: EsOpt = None,
+) -> None:
+    """Benchmark raw Kafka, raw Elasticsearch bulk, a naive consumer and the pipeline."""
+    import json
+
+    from pipeline.bench.report import markdown
+    from pipeline.bench.runner import run_bench
+
+    settings = make_settings(kafka_bootstrap=kafka_bootstrap, es_url=es_url)
+    out.mkdir(parents=True, exist_ok=True)
+    result = run_bench(settings, events, latency_seconds, console, out)
+    (out / "benchmark.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    table = markdown(result)
+    (out / "benchmark.md").write_text(table)
+    print(table)
+
+
 @app.command("demo")
 def demo_cmd(kafka_bootstrap: KafkaOpt = None, es_url: EsOpt = None) -> None:
     """Run a smoke round trip through Kafka and Elasticsearch and print what happened."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from schemas.validation import InvalidEvent, parse_event
 log = logging.getLogger("citywatch.processing")
 
 DOC_ID_HEADER = "citywatch.doc_id"
+_TOPIC_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 #: classify(report dict) -> classification dict with category, type, level, confidence,
 #: rule {id, version}, explanation {...}, counts {...}, counts_extracted {...}
@@ -95,8 +97,8 @@ def deadletter_message(
         value,
         stage=stage,
         error_code=code,
-        message=message,
-        source_topic=origin.topic,
+        message=message or code,
+        source_topic=_TOPIC_UNSAFE.sub("_", origin.topic) or "unknown",
         partition=origin.partition,
         offset=origin.offset,
         at=now or datetime.now(UTC),
@@ -164,6 +166,19 @@ class Processor:
                     stage=exc.stage,
                     code=exc.code,
                     message=exc.message,
+                    now=now,
+                )
+            ]
+        except Exception as exc:  # noqa: BLE001 - never let one event stop the partition
+            log.exception("unexpected error processing %s", origin.coordinates)
+            return [
+                deadletter_message(
+                    self.topics.deadletter,
+                    origin,
+                    raw,
+                    stage="classify",
+                    code="internal_error",
+                    message=f"unexpected error: {exc!r}",
                     now=now,
                 )
             ]

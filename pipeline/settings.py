@@ -121,6 +121,14 @@ class Settings(BaseSettings):
     """Radius of the exposure search around an incident (schools, hospitals ...)."""
     grid_resolution: int = Field(8, ge=0, le=15)
     """H3 resolution of the aggregation grid cells (8 is about 0.74 km² per hexagon)."""
+    rulebook_file: Path | None = None
+    """Classification rulebook (YAML); None uses the shipped one."""
+    warnings_profile: Literal["shanghai", "cma"] = "shanghai"
+    """Warning profile used by the worker and ``citywatch assess``."""
+    warnings_profiles_file: Path | None = None
+    """Warning profiles (YAML); None uses the shipped one."""
+    sensor_registry_file: Path | None = None
+    """Sensor registry (JSON); None uses the shipped sample."""
     districts_file: Path | None = None
     """District boundaries (GeoJSON FeatureCollection, GCJ-02); None uses Shanghai's."""
     facilities_file: Path | None = None

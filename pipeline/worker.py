@@ -22,9 +22,9 @@ log = logging.getLogger("citywatch.worker")
 
 def default_classifier() -> Classifier:
     """The rulebook classifier, loaded and validated once."""
-    from pipeline.classification import hint_classifier
+    from pipeline.classification import rulebook_classifier
 
-    return hint_classifier
+    return rulebook_classifier()
 
 
 def build_processor(settings: Settings, classifier: Classifier | None = None) -> Processor:

@@ -17,8 +17,9 @@ disables it. A consumer that replays a topic passes the record's broker timestam
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -63,16 +64,12 @@ class ContractModel(BaseModel):
     )
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise PydanticCustomError("empty_value", "must not be empty or blank")
-    return value
+NOT_BLANK = r"\S"
+"""Pattern of text that is not blank: at least one non-whitespace character."""
 
 
 def _text(max_length: int) -> Any:
-    return Annotated[
-        str, StringConstraints(min_length=1, max_length=max_length), AfterValidator(_not_blank)
-    ]
+    return Annotated[str, StringConstraints(min_length=1, max_length=max_length, pattern=NOT_BLANK)]
 
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN)]
@@ -131,12 +128,26 @@ def window(context: Mapping[str, Any] | None) -> tuple[datetime, float | None, f
     )
 
 
-def _shift(now: datetime, seconds: float) -> datetime | None:
-    """``now + seconds``, or None (no bound) when that lies beyond the datetime range."""
+def window_bounds(context: Mapping[str, Any] | None) -> tuple[float, float]:
+    """The window as POSIX seconds ``(earliest, latest)``; infinite where unbounded.
+
+    A context may carry them precomputed under ``"window_bounds"`` (``parse_event`` does).
+    """
+    if context and "window_bounds" in context:
+        return context["window_bounds"]
+    now, max_past_s, max_future_s = window(context)
+    base = now.timestamp()
+    return (
+        base - max_past_s if max_past_s is not None else -math.inf,
+        base + max_future_s if max_future_s is not None else math.inf,
+    )
+
+
+def _iso_or_inf(seconds: float) -> str:
     try:
-        return now + timedelta(seconds=seconds)
-    except OverflowError:
-        return None
+        return datetime.fromtimestamp(seconds, UTC).isoformat()
+    except (OverflowError, OSError, ValueError):
+        return "-inf" if seconds < 0 else "+inf"
 
 
 def check_window(
@@ -146,22 +157,17 @@ def check_window(
 
     ``field`` names the offending field when the check runs on a whole model.
     """
-    now, max_past_s, max_future_s = window(context)
-    earliest = _shift(now, -max_past_s) if max_past_s is not None else None
-    latest = _shift(now, max_future_s) if max_future_s is not None else None
-    if (earliest is not None and value < earliest) or (latest is not None and value > latest):
-        raise PydanticCustomError(
-            "timestamp_out_of_window",
-            "must lie between {earliest} and {latest} (now - max_past_s {max_past_s}"
-            " to now + max_future_s {max_future_s})",
-            {
-                "earliest": earliest.isoformat() if earliest else "-inf",
-                "latest": latest.isoformat() if latest else "+inf",
-                "max_past_s": max_past_s,
-                "max_future_s": max_future_s,
-            }
-            | ({"field": field} if field else {}),
-        )
+    earliest, latest = window_bounds(context)
+    seconds = value.timestamp()
+    if earliest <= seconds <= latest:
+        return
+    raise PydanticCustomError(
+        "timestamp_out_of_window",
+        "must lie between {earliest} and {latest} (the accepted window: see max_past_s and"
+        " max_future_s)",
+        {"earliest": _iso_or_inf(earliest), "latest": _iso_or_inf(latest)}
+        | ({"field": field} if field else {}),
+    )
 
 
 def _in_window(value: datetime, info: ValidationInfo) -> datetime:

@@ -6,6 +6,7 @@ times are checked against the window of the validation context (see :mod:`schema
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated, Any, Self
@@ -27,6 +28,7 @@ from schemas.common import (
     Short,
     Timestamp,
     check_window,
+    window_bounds,
 )
 from schemas.enums import HazardLevel, IncidentType, SensorKind, SiteKind, Source
 
@@ -184,4 +186,4 @@ class InspectionFinding(ContractModel):
 
 
 def _future_only(context: Mapping[str, Any] | None) -> dict[str, Any]:
-    return {**(context or {}), "max_past_s": None}
+    return {"window_bounds": (-math.inf, window_bounds(context)[1])}

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from schemas.common import DEFAULT_MAX_FUTURE_S, DEFAULT_MAX_PAST_S
+from schemas.common import DEFAULT_MAX_FUTURE_S, DEFAULT_MAX_PAST_S, NOT_BLANK, window_bounds
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -139,31 +139,41 @@ def parse_event(
         raise InvalidEvent("empty_value", None, "event value: must not be empty; got 0 bytes")
     if isinstance(raw, str):
         raw = raw.encode("utf-8", "surrogatepass")
-    data = bytes(raw)
+    data = raw if isinstance(raw, bytes) else bytes(raw)
     if len(data) > max_bytes:
         raise InvalidEvent(
             "too_large",
             None,
             f"event value: must be at most {max_bytes} bytes; got {len(data)} bytes",
         )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        bad = data[exc.start : exc.start + 4]
-        raise InvalidEvent(
-            "invalid_utf8",
-            None,
-            f"event value: must be UTF-8 ({exc.reason}); got bytes {bad!r} at offset {exc.start}",
-        ) from None
-    if not text.strip():
-        raise InvalidEvent(
-            "empty_value", None, f"event value: must not be blank; got {preview(text)}"
-        )
-    context = {"now": now, "max_past_s": max_past_s, "max_future_s": max_future_s}
+    context: dict[str, Any] = {
+        "now": now,
+        "max_past_s": max_past_s,
+        "max_future_s": max_future_s,
+    }
+    context["window_bounds"] = window_bounds(context)
     try:
         return model_cls.model_validate_json(data, context=context)
     except ValidationError as exc:
-        raise invalid_event(exc, model_cls.__name__, text) from None
+        raise _diagnose(exc, data, model_cls.__name__) from None
+
+
+def _diagnose(exc: ValidationError, data: bytes, model_name: str) -> InvalidEvent:
+    """Record-level problems first (encoding, blank), then the first field error."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        bad = data[err.start : err.start + 4]
+        return InvalidEvent(
+            "invalid_utf8",
+            None,
+            f"event value: must be UTF-8 ({err.reason}); got bytes {bad!r} at offset {err.start}",
+        )
+    if not text.strip():
+        return InvalidEvent(
+            "empty_value", None, f"event value: must not be blank; got {preview(text)}"
+        )
+    return invalid_event(exc, model_name, text)
 
 
 def validate_data(
@@ -199,6 +209,8 @@ def _one(err: ErrorDetails, model_name: str, text: str) -> InvalidEvent:
         loc += (ctx["field"],)
     field = field_path(loc) or None
     code = kind if kind in ERROR_CODES else _TYPE_CODES.get(kind, "invalid_value")
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == NOT_BLANK:
+        code = "empty_value"
     if kind == "json_invalid":
         return InvalidEvent(
             code, None, f"event value: must be valid JSON ({ctx.get('error')}); got {preview(text)}"
@@ -241,6 +253,8 @@ def _constraint(kind: str, err: ErrorDetails) -> str:
             return "must not be empty"
         case "too_short":
             return f"must have at least {ctx['min_length']} items"
+        case "string_pattern_mismatch" if ctx.get("pattern") == NOT_BLANK:
+            return "must not be blank"
         case "string_pattern_mismatch":
             return f"must match the pattern {ctx['pattern']}"
         case "timezone_aware":

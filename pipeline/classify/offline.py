@@ -22,7 +22,8 @@ from pipeline.classify.rulebook import load_rulebook
 from pipeline.classify.rulebook_model import Rulebook
 from pipeline.errors import EventError
 
-DistrictLookup = Callable[[float, float, str], Mapping[str, Any] | None]
+#: ``(lat, lon, crs) -> {code, name, ...}`` (or an object with ``code`` and ``name``) or None
+DistrictLookup = Callable[[float, float, str], Any]
 CRS_CHOICES = ("wgs84", "gcj02", "bd09")
 CONTRACT_KEYS = ("report_id", "category", "type", "level", "district", "rule")
 
@@ -90,7 +91,9 @@ def district_for(report: Mapping[str, Any], lookup: DistrictLookup | None) -> di
         raise ReportError("invalid_location", f"district lookup failed: {exc}") from exc
     if not found:
         return None
-    return {"code": found.get("code"), "name": found.get("name")}
+    if isinstance(found, Mapping):
+        return {"code": found.get("code"), "name": found.get("name")}
+    return {"code": getattr(found, "code", None), "name": getattr(found, "name", None)}
 
 
 def _output(

@@ -1,11 +1,12 @@
 """Text handling for classification: normalisation, term matching and negation.
 
 Chinese terms match as substrings, English terms as whole words (a trailing ``s``/``es``
-plural is accepted, spaces in a term also match hyphens). At one position the longest term
-wins, so ``森林火灾`` is one forest-fire hit, not also a ``火灾`` fire hit. Mask phrases
-(``fire brigade``, ``fire engine``) are blanked before matching. A hit is negated when a
-cue of its language precedes it closely in the same clause (``未发现明火``, ``no fire``) or an
-after-cue follows it (``fire was ruled out``); the cues are data in the rulebook.
+plural is accepted; a space in a term also matches a hyphen, a hyphen an optional space).
+At one position the longest term wins, so ``森林火灾`` is one forest-fire hit, not also a
+``火灾`` fire hit. Mask phrases (``fire brigade``, ``fire engine``) are blanked before
+matching. A hit is negated when a cue of its language precedes it closely in the same clause
+(``未发现明火``, ``no fire``) or an after-cue follows it (``fire was ruled out``); the cues
+are data in the rulebook.
 """
 
 from __future__ import annotations
@@ -107,7 +108,10 @@ class Negator:
 
 
 class TermMatcher:
-    """The rulebook's type terms compiled into one pattern per language."""
+    """The rulebook's type terms, indexed by first character (Chinese) or first word (English).
+
+    Scanning is leftmost-longest and never overlapping, in time linear in the text.
+    """
 
     def __init__(self, rulebook: Rulebook) -> None:
         self.index: dict[tuple[str, str], list[tuple[str, float]]] = {}
@@ -116,17 +120,15 @@ class TermMatcher:
                 for lang, terms in (("zh", group.zh), ("en", group.en)):
                     for term in terms:
                         self.index.setdefault((lang, term), []).append((type_key, group.weight))
-        zh_terms = [t for lang, t in self.index if lang == "zh"]
-        en_terms = sorted((t for lang, t in self.index if lang == "en"), key=len, reverse=True)
-        self._zh = re.compile(f"(?:{_alternation(zh_terms)})") if zh_terms else None
-        self._en_terms = en_terms
-        self._en = (
-            re.compile(
-                r"\b(?:" + "|".join(f"({_en_term_pattern(t)})" for t in en_terms) + r")(?:e?s)?\b"
-            )
-            if en_terms
-            else None
-        )
+        self._zh: dict[str, list[str]] = {}
+        self._en: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+        for lang, term in sorted(self.index, key=lambda key: -len(key[1])):
+            if lang == "zh":
+                self._zh.setdefault(term[0], []).append(term)
+            else:
+                first = re.split(r"[\s-]", term, maxsplit=1)[0]
+                pattern = re.compile(_en_term_pattern(term) + r"(?:e?s)?\b")
+                self._en.setdefault(first, []).append((term, pattern))
         mask_en = [_en_term_pattern(t.lower()) for t in rulebook.mask.en]
         self._mask_en = re.compile(r"\b(?:" + "|".join(mask_en) + r")\b") if mask_en else None
         self._mask_zh = (
@@ -148,21 +150,46 @@ class TermMatcher:
         """True when either language's cues negate ``text[start:end]``."""
         return any(neg.is_negated(text, start, end) for neg in self.negators.values())
 
+    def _find_zh(self, text: str) -> Iterable[tuple[str, int, int]]:
+        i, n = 0, len(text)
+        while i < n:
+            for term in self._zh.get(text[i], ()):
+                if text.startswith(term, i):
+                    yield term, i, i + len(term)
+                    i += len(term)
+                    break
+            else:
+                i += 1
+
+    def _find_en(self, text: str) -> Iterable[tuple[str, int, int]]:
+        free = 0
+        for word in _EN_WORD.finditer(text):
+            if word.start() < free:
+                continue
+            token = word.group(0)
+            candidates = [
+                *self._en.get(token, ()),
+                *self._en.get(token[:-1], ()),
+                *self._en.get(token[:-2], ()),
+            ]
+            best: tuple[str, int] | None = None
+            for term, pattern in candidates:
+                match = pattern.match(text, word.start())
+                if match and (best is None or match.end() > best[1]):
+                    best = (term, match.end())
+            if best is not None:
+                yield best[0], word.start(), best[1]
+                free = best[1]
+
     def find(self, text: str) -> list[TermHit]:
         """Every term occurrence in normalised ``text``, negated ones flagged."""
         masked = self.mask(text)
         hits: list[TermHit] = []
-        found: list[tuple[str, str, int, int]] = []
-        if self._zh is not None:
-            found += [("zh", m.group(0), m.start(), m.end()) for m in self._zh.finditer(masked)]
-        if self._en is not None:
-            for m in self._en.finditer(masked):
-                term = self._en_terms[m.lastindex - 1] if m.lastindex else m.group(0)
-                found.append(("en", term, m.start(), m.end()))
-        for lang, term, start, end in found:
-            negated = self.negators[lang].is_negated(masked, start, end)
-            for type_key, weight in self.index[(lang, term)]:
-                hits.append(TermHit(type_key, term, weight, lang, start, end, negated))
+        for lang, found in (("zh", self._find_zh(masked)), ("en", self._find_en(masked))):
+            for term, start, end in found:
+                negated = self.negators[lang].is_negated(masked, start, end)
+                for type_key, weight in self.index[(lang, term)]:
+                    hits.append(TermHit(type_key, term, weight, lang, start, end, negated))
         hits.sort(key=lambda h: (h.start, h.type))
         return hits
 

@@ -9,9 +9,11 @@ from pipeline.warnings.beaufort import beaufort_force
 from pipeline.warnings.engine import (
     EngineState,
     IngestResult,
+    apply_evidence,
     ingest,
     lift,
     new_state,
+    observe,
     set_tropical_cyclone,
     tick,
 )
@@ -35,6 +37,7 @@ __all__ = [
     "SensorState",
     "WarningState",
     "WindowConfig",
+    "apply_evidence",
     "assess_lines",
     "beaufort_force",
     "check_health",
@@ -44,6 +47,7 @@ __all__ = [
     "load_rulebook",
     "new_state",
     "note_reading",
+    "observe",
     "parse_reading",
     "risk_for_district",
     "set_tropical_cyclone",

@@ -3,11 +3,14 @@
 :class:`EngineState` bundles what the worker keeps in Faust tables: ``sensors`` (keyed by
 ``sensor_id``) and ``warnings`` (keyed by :func:`~pipeline.warnings.state.warning_key`,
 i.e. district and hazard), plus the newest reading time seen (``clock``) and the
-tropical-cyclone context. :func:`ingest` takes one reading: it is parsed, windowed per
-sensor, evaluated as of its time (and, when late, as of every later reading time of that
-sensor) against every hazard its kind feeds, and each (district, hazard) warning steps to
-the sensor's newest time. :func:`tick` steps every warning to a time (expiry and
-de-escalation without new readings); :func:`lift` ends a warning as ``cancelled``.
+tropical-cyclone context. :func:`ingest` takes one reading in two halves that a worker may
+run on differently keyed streams: :func:`observe` (per sensor) parses and windows it,
+evaluates it as of its time (and, when late, as of every later reading time of that sensor)
+against every hazard its kind feeds, and emits one JSON-able evidence message per
+(district, hazard); :func:`apply_evidence` (per district and hazard) records the evidence
+and steps that warning to the sensor's newest time. :func:`tick` steps every warning to a
+time (expiry and de-escalation without new readings); :func:`lift` ends a warning as
+``cancelled``.
 
 A district's value is the highest of its sensors' values: every rule is an OR of ``>=`` /
 ``>`` conditions, so the district's colour is the highest colour any of its sensors meets.
@@ -18,7 +21,7 @@ reading's ``tropical_cyclone`` flag or :func:`set_tropical_cyclone`) and ``gale`
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -26,10 +29,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from pipeline.warnings.health import note_reading
-from pipeline.warnings.profiles import Profile, load_profile
+from pipeline.warnings.profiles import Match, Profile, load_profile
 from pipeline.warnings.readings import parse_reading, parse_time
 from pipeline.warnings.registry import SensorRegistry
-from pipeline.warnings.state import WarningState, warning_key
+from pipeline.warnings.state import WarningState, rfc3339, warning_key
 from pipeline.warnings.windows import SensorState
 
 
@@ -67,6 +70,86 @@ class IngestResult:
     reason: str | None = None
     changes: list[dict[str, Any]] = field(default_factory=list)
     health: list[dict[str, Any]] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    """One message per (district, hazard), for :func:`apply_evidence`."""
+
+
+def observe(
+    sensor: SensorState | None,
+    raw: Mapping[str, Any],
+    registry: SensorRegistry,
+    profile: Profile,
+    tropical_cyclone: bool = False,
+) -> tuple[SensorState, IngestResult]:
+    """The per-sensor half of :func:`ingest` (state keyed by ``sensor_id``).
+
+    Returns the sensor's state (new or updated in place) and a result whose ``evidence``
+    messages, keyed by ``message["key"]`` (district and hazard), feed :func:`apply_evidence`.
+    """
+    reading = parse_reading(raw, registry)
+    entry = registry.get(reading.sensor_id)
+    district = reading.district
+    if district is None and entry is not None and entry.district is not None:
+        district = entry.district.model_dump()
+    if sensor is None:
+        sensor = SensorState(sensor_id=reading.sensor_id, kind=reading.kind, district=district)
+    if district is not None and sensor.district is None:
+        sensor.district = district
+    times = sensor.add(reading, profile.windows)
+    if times is None:
+        return sensor, IngestResult("duplicate", "same sensor and observed_at already counted")
+    result = IngestResult("accepted")
+    online = note_reading(sensor, reading.observed_at)
+    if online is not None:
+        result.health.append(online)
+    hazards = profile.hazards_for(reading.kind, reading.tropical_cyclone or tropical_cyclone)
+    if not hazards:
+        result.status, result.reason = "ignored", f"no hazard of this profile uses {reading.kind}"
+        return sensor, result
+    if district is None:
+        result.status, result.reason = "ignored", "no district (outside the city or unknown)"
+        return sensor, result
+    defaults = profile.sensor_defaults.get(reading.kind, {})
+
+    def threshold_of(name: str) -> Any:
+        value = registry.field(reading.sensor_id, name)
+        return value if value is not None else defaults.get(name)
+
+    views = [sensor.metrics_at(t, profile.windows) for t in times]
+    now = rfc3339(sensor.watermark or reading.observed_at)
+    for hazard in hazards:
+        result.evidence.append(
+            {
+                "key": warning_key(district["code"], hazard.name),
+                "district": dict(district),
+                "hazard": hazard.name,
+                "sensor_id": reading.sensor_id,
+                "now": now,
+                "as_of": [
+                    {
+                        "at": rfc3339(view.t),
+                        "levels": {
+                            level: asdict(match)
+                            for level, match in hazard.levels_met(view, threshold_of).items()
+                        },
+                    }
+                    for view in views
+                ],
+            }
+        )
+    return sensor, result
+
+
+def apply_evidence(
+    warning: WarningState | None, message: Mapping[str, Any], profile: Profile
+) -> tuple[WarningState, dict[str, Any] | None]:
+    """The per-(district, hazard) half of :func:`ingest`: record evidence, then step."""
+    if warning is None:
+        warning = WarningState(district=dict(message["district"]), hazard=message["hazard"])
+    for item in message["as_of"]:
+        met = {level: Match(**m) for level, m in item["levels"].items()}
+        warning.add_evidence(message["sensor_id"], parse_time(item["at"], "at"), met)
+    return warning, warning.step(parse_time(message["now"], "now"), profile)
 
 
 def ingest(
@@ -78,49 +161,18 @@ def ingest(
     """Take one reading; bad or too-late readings raise ``EventError`` (dead-letter them)."""
     profile = profile or state.profile()
     registry = registry if registry is not None else SensorRegistry()
-    reading = parse_reading(raw, registry)
-    entry = registry.get(reading.sensor_id)
-    district = reading.district
-    if district is None and entry is not None and entry.district is not None:
-        district = entry.district.model_dump()
-    sensor = state.sensors.get(reading.sensor_id)
-    if sensor is None:
-        sensor = SensorState(sensor_id=reading.sensor_id, kind=reading.kind, district=district)
-        state.sensors[reading.sensor_id] = sensor
-    if district is not None and sensor.district is None:
-        sensor.district = district
-    times = sensor.add(reading, profile.windows)
-    if times is None:
-        return IngestResult("duplicate", "same sensor and observed_at already counted")
-    result = IngestResult("accepted")
-    online = note_reading(sensor, reading.observed_at)
-    if online is not None:
-        result.health.append(online)
-    if state.clock is None or reading.observed_at > state.clock:
-        state.clock = reading.observed_at
-    hazards = profile.hazards_for(reading.kind, reading.tropical_cyclone or state.tropical_cyclone)
-    if not hazards:
-        result.status, result.reason = "ignored", f"no hazard of this profile uses {reading.kind}"
+    sensor_id = str(raw.get("sensor_id")) if isinstance(raw, Mapping) else ""
+    sensor, result = observe(
+        state.sensors.get(sensor_id), raw, registry, profile, state.tropical_cyclone
+    )
+    state.sensors[sensor.sensor_id] = sensor
+    if result.status == "duplicate":
         return result
-    if district is None:
-        result.status, result.reason = "ignored", "no district (outside the city or unknown)"
-        return result
-    defaults = profile.sensor_defaults.get(reading.kind, {})
-
-    def threshold_of(name: str) -> Any:
-        value = registry.field(reading.sensor_id, name)
-        return value if value is not None else defaults.get(name)
-
-    metrics = [sensor.metrics_at(t, profile.windows) for t in times]
-    now = sensor.watermark or reading.observed_at
-    for hazard in hazards:
-        key = warning_key(district["code"], hazard.name)
-        warning = state.warnings.get(key)
-        if warning is None:
-            warning = state.warnings[key] = WarningState(district=district, hazard=hazard.name)
-        for view in metrics:
-            warning.add_evidence(reading.sensor_id, view.t, hazard.levels_met(view, threshold_of))
-        change = warning.step(now, profile)
+    if sensor.watermark is not None and (state.clock is None or sensor.watermark > state.clock):
+        state.clock = sensor.watermark
+    for message in result.evidence:
+        warning, change = apply_evidence(state.warnings.get(message["key"]), message, profile)
+        state.warnings[message["key"]] = warning
         if change is not None:
             result.changes.append(change)
     return result

@@ -79,16 +79,18 @@ def assess_lines(
     profiles_path: Path | str | None = None,
     include_health: bool = False,
     on_reject: Callable[[int, EventError], None] | None = None,
+    lateness_s: int | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Yield one dict per warning change (and health events when ``include_health``).
 
     A bad or too-late line raises ``EventError`` (its message starts with the line number)
     unless ``on_reject(line_number, error)`` is given, which then receives it instead.
-    ``registry`` defaults to the shipped sample registry.
+    ``registry`` defaults to the shipped sample registry; ``lateness_s`` overrides the
+    profile's ``engine.lateness_s``.
     """
     registry = registry if registry is not None else SensorRegistry.from_file()
     state = new_state(profile_name, profiles_path)
-    profile = state.profile()
+    profile = state.profile().with_engine(lateness_s=lateness_s)
     for number, line in enumerate(lines, start=1):
         try:
             raw = _decode(line)

@@ -96,9 +96,7 @@ def test_every_event_is_indexed_or_dead_lettered_once(scope, es, worker, kafka_b
     assert worker.alive(), "a poison pill crashed the worker"
 
 
-def test_kill_minus_9_mid_stream_loses_and_duplicates_nothing(
-    scope, es, worker, kafka_bootstrap
-):
+def test_kill_minus_9_mid_stream_loses_and_duplicates_nothing(scope, es, worker, kafka_bootstrap):
     events = list(synthetic_reports(N_EVENTS, seed=12, poison_ratio=POISON_RATIO, run_id="p2"))
     worker.start()
     produce_with_kcat(kafka_bootstrap, scope.topics().reports, events)

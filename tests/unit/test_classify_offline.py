@@ -133,3 +133,13 @@ def test_str_lines_and_follow_ups_regrade_with_history():
     assert [h["report_id"] for h in third["history"]] == ["r-1", "r-2", "r-3"]
     assert orphan["incident_report_id"] == "r-4"
     assert any("'r-404' was not seen" in note for note in orphan["notes"])
+
+
+def test_lookup_may_return_an_object_with_code_and_name():
+    from types import SimpleNamespace
+
+    def lookup(lat, lon, crs):
+        return SimpleNamespace(code="310115", name="浦东新区", population=5_681_512)
+
+    out = next(classify_lines([line(**report("r-1", "起火"))], load_rulebook(), lookup))
+    assert out["district"] == {"code": "310115", "name": "浦东新区"}

@@ -284,3 +284,19 @@ def test_helpers():
     assert field_path(("site", "location", "lat")) == "site.location.lat"
     assert preview("a" * 200).endswith("…") and len(preview("a" * 200)) == VALUE_PREVIEW
     assert preview(b"\xff" * 10) == repr(b"\xff" * 10)
+
+
+def test_default_window_without_context():
+    assert IncidentReport.model_validate_json(raw(report_factory())).source == "hotline_119"
+    old = raw(report_factory(reported_at=(datetime.now(UTC) - timedelta(days=31)).isoformat()))
+    with pytest.raises(InvalidEvent) as caught:
+        validate_data(IncidentReport, json.loads(old))
+    assert caught.value.code == "timestamp_out_of_window"
+    assert "max_past_s" in caught.value.message
+
+
+def test_huge_bounds_mean_no_bound():
+    ancient = raw(reading_factory(observed_at="0001-01-01T00:00:00Z"))
+    assert parse_event(SensorReading, ancient, now=NOW, max_past_s=1e300)
+    ctx = {"now": NOW, "max_past_s": 1e300, "max_future_s": 1e300}
+    assert SensorReading.model_validate_json(ancient, context=ctx)

@@ -9,8 +9,13 @@ import pytest
 
 from pipeline.warnings import (
     EngineState,
+    SensorRegistry,
+    SensorState,
     WarningState,
+    apply_evidence,
     lift,
+    load_profile,
+    observe,
     risk_for_district,
     set_tropical_cyclone,
     warning_key,
@@ -142,6 +147,30 @@ def test_state_survives_a_restart_through_json():
     _, rest = run(readings[14:], state=restored)
     assert first + rest == straight
     assert [c["action"] for c in straight] == ["issue", "escalate", "escalate"]
+
+
+def test_split_halves_through_json_tables_match_ingest():
+    """The worker's shape: sensor table -> evidence topic -> warning table, all JSON."""
+    readings = [rain(at(5 * i), 3.0 if i <= 12 else 8.0) for i in range(1, 25)]
+    _, expected = run(readings)
+    profile, registry = load_profile("shanghai"), SensorRegistry()
+    sensors: dict[str, dict] = {}
+    warnings: dict[str, dict] = {}
+    changes = []
+    for raw in readings:
+        old = sensors.get(raw["sensor_id"])
+        sensor, result = observe(
+            SensorState.from_dict(old) if old else None, raw, registry, profile
+        )
+        sensors[sensor.sensor_id] = sensor.to_dict()
+        for message in json.loads(json.dumps(result.evidence)):
+            old_w = warnings.get(message["key"])
+            warning, change = apply_evidence(
+                WarningState.from_dict(old_w) if old_w else None, message, profile
+            )
+            warnings[message["key"]] = warning.to_dict()
+            changes += [change] if change else []
+    assert changes == expected
 
 
 def test_warning_state_round_trip_and_time_never_runs_backwards():

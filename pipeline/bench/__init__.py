@@ -1,0 +1,1 @@
+"""``citywatch bench``: throughput ceilings, a naive consumer, and the pipeline, compared."""

@@ -1,0 +1,177 @@
+"""The benchmark's contenders, each run on the same generated events.
+
+1. raw Kafka consume of the input topic (a ceiling);
+2. raw Elasticsearch bulk of the final documents, same bulk size (a ceiling);
+3. a naive kafka-python -> elasticsearch consumer (what a user would write);
+4. the citywatch worker end to end (a separate process, measured from outside).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from elasticsearch import Elasticsearch, helpers
+from kafka import KafkaConsumer, KafkaProducer
+
+from pipeline.clients import kafka_python_config
+from pipeline.settings import Settings
+
+
+@dataclass
+class Throughput:
+    name: str
+    events: int
+    seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return self.events / self.seconds if self.seconds > 0 else 0.0
+
+
+def produce_all(settings: Settings, topic: str, values: list[tuple[bytes, bytes]]) -> float:
+    """Produce every (key, value) with acks=all; returns the seconds it took."""
+    producer = KafkaProducer(
+        acks="all", linger_ms=5, batch_size=256 * 1024, **kafka_python_config(settings)
+    )
+    started = time.perf_counter()
+    for key, value in values:
+        producer.send(topic, key=key, value=value)
+    producer.flush()
+    producer.close()
+    return time.perf_counter() - started
+
+
+def raw_consume(settings: Settings, topic: str, expected: int) -> Throughput:
+    consumer = KafkaConsumer(
+        topic,
+        group_id=f"bench-raw-{os.getpid()}-{time.time_ns()}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_poll_records=5000,
+        **kafka_python_config(settings),
+    )
+    seen = 0
+    started = None
+    deadline = time.monotonic() + 300
+    while seen < expected and time.monotonic() < deadline:
+        for records in consumer.poll(timeout_ms=500).values():
+            if started is None:
+                started = time.perf_counter()
+            seen += len(records)
+    elapsed = time.perf_counter() - (started or time.perf_counter())
+    consumer.close()
+    return Throughput("raw Kafka consume", seen, elapsed)
+
+
+def raw_bulk(
+    es: Elasticsearch, index: str, docs: list[tuple[str, bytes]], bulk_size: int
+) -> Throughput:
+    started = time.perf_counter()
+    for i in range(0, len(docs), bulk_size):
+        chunk = docs[i : i + bulk_size]
+        lines = []
+        for doc_id, source in chunk:
+            lines.append(json.dumps({"index": {"_index": index, "_id": doc_id}}).encode())
+            lines.append(source)
+        resp = es.bulk(body=b"\n".join(lines) + b"\n", filter_path="errors")
+        if resp.get("errors"):
+            raise RuntimeError("raw bulk had item errors")
+    es.indices.refresh(index=index)
+    return Throughput("raw Elasticsearch bulk", len(docs), time.perf_counter() - started)
+
+
+def naive_consumer(
+    settings: Settings, es: Elasticsearch, topic: str, index: str, expected: int, bulk_size: int
+) -> Throughput:
+    """What a user would write: poll, json.loads, helpers.bulk, commit."""
+    consumer = KafkaConsumer(
+        topic,
+        group_id=f"bench-naive-{os.getpid()}-{time.time_ns()}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_poll_records=bulk_size,
+        **kafka_python_config(settings),
+    )
+    seen = 0
+    started = None
+    deadline = time.monotonic() + 600
+    while seen < expected and time.monotonic() < deadline:
+        batch = consumer.poll(timeout_ms=500)
+        actions = []
+        for records in batch.values():
+            for r in records:
+                doc = json.loads(r.value)
+                doc["@timestamp"] = doc.get("reported_at")
+                actions.append({"_index": index, "_id": doc["report_id"], "_source": doc})
+        if actions:
+            if started is None:
+                started = time.perf_counter()
+            helpers.bulk(es, actions, chunk_size=bulk_size)
+            consumer.commit()
+            seen += len(actions)
+    es.indices.refresh(index=index)
+    elapsed = time.perf_counter() - (started or time.perf_counter())
+    consumer.close()
+    return Throughput("naive kafka-python -> ES consumer", seen, elapsed)
+
+
+class WorkerUnderTest:
+    """``citywatch worker`` in its own process, with CPU time and peak RSS read from /proc."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env = env
+        self.log = log
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        out = open(self.log, "wb")  # noqa: SIM115 - closed with the process
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli", "worker", "--loglevel", "warning"],
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+    def cpu_seconds(self) -> float:
+        assert self.proc is not None
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    def peak_rss_mb(self) -> float:
+        assert self.proc is not None
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def es_count(es: Elasticsearch, index: str) -> int:
+    es.options(ignore_status=404).indices.refresh(index=index)
+    resp = es.options(ignore_status=404).count(index=index)
+    return int(resp.get("count", 0)) if resp.meta.status == 200 else 0
+
+
+def wait_count(es: Elasticsearch, index: str, expected: int, timeout_s: float) -> float:
+    """Seconds until ``index`` holds ``expected`` documents (bounded)."""
+    started = time.perf_counter()
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if es_count(es, index) >= expected:
+            break
+        time.sleep(0.1)
+    return time.perf_counter() - started

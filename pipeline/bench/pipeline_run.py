@@ -1,0 +1,85 @@
+"""The pipeline contender: the worker consumes the pre-loaded topic; then a fixed-rate run."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from kafka import KafkaAdminClient
+from rich.console import Console
+
+from pipeline.bench.contenders import Throughput, WorkerUnderTest, es_count
+from pipeline.clients import kafka_python_config
+from pipeline.names import INDEX_KINDS
+from pipeline.settings import Settings
+
+
+def worker_env(scope: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        CITYWATCH_TOPIC_NAMESPACE=scope.topic_namespace,
+        CITYWATCH_INDEX_PREFIX=scope.index_prefix,
+        CITYWATCH_APP_ID=scope.app_id,
+        CITYWATCH_KAFKA_BOOTSTRAP=scope.kafka_bootstrap,
+        CITYWATCH_ES_URL=scope.es_url,
+    )
+    return env
+
+
+def run_pipeline(
+    scope: Settings, es: Any, events: int, workdir: Path, console: Console, latency_s: float = 20
+) -> dict[str, Any]:
+    from pipeline.bench.runner import latency_at_rate
+
+    index = f"{scope.index_prefix}-incidents"
+    worker = WorkerUnderTest(worker_env(scope), workdir / "bench-worker.log")
+    worker.start()
+    try:
+        deadline = time.monotonic() + 180
+        while es_count(es, index) == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        t0, cpu0 = time.perf_counter(), worker.cpu_seconds()
+        first = es_count(es, index)
+        while time.monotonic() < deadline + 600:
+            n = es_count(es, index)
+            if n >= events:
+                break
+            time.sleep(0.1)
+        elapsed, cpu = time.perf_counter() - t0, worker.cpu_seconds() - cpu0
+        done = es_count(es, index) - first
+        throughput = Throughput("citywatch pipeline end to end", done, elapsed)
+        console.print(f"    pipeline: {throughput.per_second:.0f} events/s")
+        rate = max(10.0, throughput.per_second / 2)
+        console.print(f"    latency at {rate:.0f} events/s for {latency_s:.0f}s")
+        latency = latency_at_rate(scope, es, rate, latency_s, scope.topic_namespace + "-lat")
+        return {
+            "throughput": throughput,
+            "worker": {
+                "cpu_us_per_event_end_to_end": round(cpu / done * 1e6, 1) if done else None,
+                "peak_rss_mb": round(worker.peak_rss_mb(), 1),
+            },
+            "latency": latency,
+        }
+    finally:
+        worker.stop()
+
+
+def cleanup(scope: Settings, es: Any) -> None:
+    admin = KafkaAdminClient(**kafka_python_config(scope))
+    try:
+        mine = [
+            t
+            for t in admin.list_topics()
+            if t.startswith(scope.topic_namespace + ".") or t.startswith(scope.app_id + "-")
+        ]
+        if mine:
+            admin.delete_topics(mine)
+    finally:
+        admin.close()
+    es.options(ignore_status=404).indices.delete(index=f"{scope.index_prefix}-*")
+    for kind in INDEX_KINDS:
+        es.options(ignore_status=404).indices.delete_index_template(
+            name=f"{scope.index_prefix}-{kind}"
+        )

@@ -1,0 +1,57 @@
+"""The benchmark's Markdown table, from its JSON result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TARGETS = {
+    "pipeline_vs_raw_bulk": 0.8,
+    "pipeline_vs_naive": 1.0,
+}
+
+
+def markdown(r: dict[str, Any]) -> str:
+    lines = [
+        "# citywatch benchmark",
+        "",
+        f"Run {r['at']} on {r['machine']['cores']} cores ({r['machine']['cpu']}), "
+        f"{r['machine']['memory_gib']} GiB, Kafka and Elasticsearch on the same machine. "
+        f"{r['events']} incident reports, bulk size {r['bulk_size']}.",
+        "",
+        "| contender | events | seconds | events/s |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, t in r["throughput"].items():
+        lines.append(f"| {name} | {t['events']} | {t['seconds']} | {t['per_second']} |")
+    ratios, worker, lat = r["ratios"], r["worker"], r["latency"]
+    cpu_in = r["processing_in_process"]["cpu_us_per_event"]
+    lines += [
+        "",
+        "| measure | value | target | met |",
+        "|---|---:|---:|:---:|",
+        _row("pipeline / raw Elasticsearch bulk", ratios["pipeline_vs_raw_bulk"], "≥ 0.8", 0.8),
+        _row("pipeline / naive consumer", ratios["pipeline_vs_naive"], "≥ 1.0", 1.0),
+        f"| pipeline / raw Kafka consume | {ratios['pipeline_vs_raw_kafka']} | (ceiling) | |",
+        _row_max("validate+enrich+classify CPU µs/event (in process)", round(cpu_in, 1), 100),
+        f"| worker CPU µs/event end to end (all agents, clients) | "
+        f"{worker['cpu_us_per_event_end_to_end']} | | |",
+        _row_max("worker peak RSS MB", worker["peak_rss_mb"], 300),
+    ]
+    if lat.get("searchable"):
+        lines += [
+            f"| latency p50 at {lat['rate']:.0f}/s (s) | {lat['p50_s']:.3f} | | |",
+            f"| latency p95 at {lat['rate']:.0f}/s (s) | {lat['p95_s']:.3f} | | |",
+            _row_max(f"latency p99 at {lat['rate']:.0f}/s (s)", round(lat["p99_s"], 3), 2.0),
+        ]
+    lines += ["", "Versions: " + ", ".join(f"{k} {v}" for k, v in r["versions"].items()), ""]
+    return "\n".join(lines)
+
+
+def _row(label: str, value: float | None, target: str, minimum: float) -> str:
+    met = "yes" if value is not None and value >= minimum else "no"
+    return f"| {label} | {value} | {target} | {met} |"
+
+
+def _row_max(label: str, value: float | None, maximum: float) -> str:
+    met = "yes" if value is not None and value <= maximum else "no"
+    return f"| {label} | {value} | ≤ {maximum} | {met} |"

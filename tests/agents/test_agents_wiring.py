@@ -1,0 +1,78 @@
+"""The agents' wiring, with faust's test context (no broker): events in, outputs out."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from pipeline.agents import register_agents
+from pipeline.app import create_app
+from pipeline.classification import hint_classifier
+from pipeline.enrich import Enricher
+from pipeline.geo.districts import DistrictIndex
+from pipeline.geo.facilities import FacilityRegistry
+from pipeline.processing import Processor
+from pipeline.settings import Settings
+from tests.factories import report_factory
+
+
+class RecordingBulk:
+    def __init__(self):
+        self.bodies: list[bytes] = []
+
+    async def bulk(self, *, body: bytes, **kwargs):
+        self.bodies.append(body)
+        n = body.count(b"\n") // 2
+        return {"errors": False, "items": [{"index": {"status": 201}}] * n}
+
+
+@pytest.fixture
+def wired():
+    settings = Settings(process_linger_s=0.01, bulk_linger_s=0.01, app_id="citywatch-agents-test")
+    app = create_app(settings)
+    app.finalize()
+    enricher = Enricher(DistrictIndex.load(), FacilityRegistry.load())
+    processor = Processor(settings, enricher, hint_classifier)
+    bulk = RecordingBulk()
+    agents = register_agents(app, settings, processor, bulk)
+    sent: list[tuple[str, bytes, bytes]] = []
+
+    async def capture(messages):
+        sent.extend((m.topic, m.key, m.value) for m in messages)
+
+    agents["publisher"].publish = capture
+    return agents, sent, bulk
+
+
+async def test_process_reports_publishes_one_output_per_event(wired):
+    agents, sent, _bulk = wired
+    good = json.dumps(report_factory(type="fire")).encode()
+    async with agents["process_reports"].test_context() as agent:
+        await agent.put(good)
+        await agent.put(b"{not json")
+        for _ in range(100):
+            if len(sent) >= 2:
+                break
+            import asyncio
+
+            await asyncio.sleep(0.02)
+    topics = sorted(t for t, _k, _v in sent)
+    assert topics == ["deadletter", "incidents.classified"]
+
+
+async def test_index_outputs_bulk_writes_documents(wired):
+    agents, _sent, bulk = wired
+    doc = {"@timestamp": datetime.now(UTC).isoformat(), "event": {"id": "x1"}}
+    async with agents["index_outputs"].test_context() as agent:
+        await agent.put(json.dumps(doc).encode(), key=b"x1")
+        for _ in range(100):
+            if bulk.bodies:
+                break
+            import asyncio
+
+            await asyncio.sleep(0.02)
+    assert bulk.bodies, "the indexer sent no bulk request"
+    meta = json.loads(bulk.bodies[0].split(b"\n")[0])
+    assert meta["index"]["_id"] == "x1"
