@@ -23,6 +23,8 @@ services_app = typer.Typer(
     help="Run a local Kafka broker and Elasticsearch node without Docker.", no_args_is_help=True
 )
 app.add_typer(services_app, name="services")
+schemas_app = typer.Typer(help="Event contracts: JSON Schemas of the models.", no_args_is_help=True)
+app.add_typer(schemas_app, name="schemas")
 
 KafkaOpt = Annotated[
     str | None,
@@ -90,6 +92,19 @@ def services_status() -> None:
         out.print(f"  log:     {s.log}", highlight=False)
     if not all(s.running for s in rows):
         raise typer.Exit(3)
+
+
+@schemas_app.command("export")
+def schemas_export(
+    out_dir: Annotated[
+        Path | None, typer.Option(help="Directory to write; default: schemas/json in the package.")
+    ] = None,
+) -> None:
+    """Write the JSON Schema of every input and output model (deterministic output)."""
+    from schemas.export import export_json_schemas
+
+    for path in export_json_schemas(out_dir):
+        out.print(str(path))
 
 
 @app.command("init")

@@ -134,7 +134,7 @@ def read_topic(scope: Settings, topic: str) -> list[InputRecord]:
     out: list[InputRecord] = []
     deadline = time.monotonic() + 120
     while any(consumer.position(tp) < end[tp] for tp in parts) and time.monotonic() < deadline:
-        for tp, records in consumer.poll(timeout_ms=1000).items():
+        for records in consumer.poll(timeout_ms=1000).values():
             out.extend(InputRecord(r.partition, r.offset, r.key, r.value) for r in records)
     consumer.close()
     return out
