@@ -20,17 +20,21 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import faust
 
 from pipeline.app import Topics
+from pipeline.assess import Assessor
 from pipeline.indexing import BulkAction
 from pipeline.processing import Origin, OutMessage, Processor
 from pipeline.retry import Backoff, retry_async
 from pipeline.settings import Settings
 from pipeline.sink import BulkSink
 from pipeline.to_index import OutputIndexer
+from pipeline.warnings.profiles import load_profile
+from pipeline.warnings.registry import SensorRegistry
 
 log = logging.getLogger("citywatch.agents")
 
@@ -71,6 +75,46 @@ class Publisher:
             for m in messages
         ]
         await asyncio.gather(*futures)
+
+
+def register_assessment(
+    app: faust.App, settings: Settings, topics: Topics, publisher: Publisher
+) -> tuple[Assessor, Any]:
+    """Warning state in changelog-backed tables, an agent per reading, a timer for expiry."""
+    json_schema = faust.Schema(key_serializer="json", value_serializer="json")
+    sensors = app.Table(
+        "citywatch-sensor-state",
+        default=None,
+        partitions=settings.topic_partitions,
+        schema=json_schema,
+    )
+    warnings = app.Table(
+        "citywatch-warning-state",
+        default=None,
+        partitions=settings.topic_partitions,
+        schema=json_schema,
+    )
+    assessor = Assessor(
+        topics.names,
+        SensorRegistry.from_file(settings.sensor_registry_file),
+        load_profile(settings.warnings_profile, settings.warnings_profiles_file),
+        sensors,
+        warnings,
+    )
+    enriched = app.topic(topics.names.enriched, value_serializer="raw", key_serializer="raw")
+
+    @app.agent(enriched, concurrency=1, name="citywatch.assess_readings")
+    async def assess_readings(stream: faust.StreamT) -> None:
+        # One event at a time: a table write goes to the changelog partition of the
+        # current event, which keeps each district's state with its readings.
+        async for event in stream.events():
+            await publisher.publish(assessor.assess(origin_of(event), event.value))
+
+    @app.timer(interval=settings.warnings_tick_interval_s)
+    async def expire_warnings() -> None:
+        await publisher.publish(assessor.tick(datetime.now(UTC)))
+
+    return assessor, assess_readings
 
 
 def register_agents(
@@ -136,7 +180,11 @@ def register_agents(
                 (time.perf_counter() - started) * 1000,
             )
 
+    assessor, assess_readings = register_assessment(app, settings, topics, publisher)
+
     return {
+        "assess_readings": assess_readings,
+        "assessor": assessor,
         "process_reports": process_reports,
         "process_readings": process_readings,
         "index_outputs": index_outputs,

@@ -129,6 +129,8 @@ class Settings(BaseSettings):
     """Warning profiles (YAML); None uses the shipped one."""
     sensor_registry_file: Path | None = None
     """Sensor registry (JSON); None uses the shipped sample."""
+    warnings_tick_interval_s: float = Field(60.0, gt=0)
+    """How often the worker steps warnings without new readings (expiry, de-escalation)."""
     districts_file: Path | None = None
     """District boundaries (GeoJSON FeatureCollection, GCJ-02); None uses Shanghai's."""
     facilities_file: Path | None = None

@@ -20,11 +20,12 @@ from pipeline.settings import Settings
 log = logging.getLogger("citywatch.worker")
 
 
-def default_classifier() -> Classifier:
+def default_classifier(settings: Settings) -> Classifier:
     """The rulebook classifier, loaded and validated once."""
     from pipeline.classification import rulebook_classifier
+    from pipeline.classify import load_rulebook
 
-    return rulebook_classifier()
+    return rulebook_classifier(load_rulebook(settings.rulebook_file))
 
 
 def build_processor(settings: Settings, classifier: Classifier | None = None) -> Processor:
@@ -33,15 +34,15 @@ def build_processor(settings: Settings, classifier: Classifier | None = None) ->
         FacilityRegistry.load(settings.facilities_file),
         radius_m=settings.facility_radius_m,
         grid_resolution=settings.grid_resolution,
-        sensor_locator=_sensor_locator(),
+        sensor_locator=_sensor_locator(settings),
     )
-    return Processor(settings, enricher, classifier or default_classifier())
+    return Processor(settings, enricher, classifier or default_classifier(settings))
 
 
-def _sensor_locator():
+def _sensor_locator(settings: Settings):
     from pipeline.warnings.registry import SensorRegistry
 
-    registry = SensorRegistry.from_file()
+    registry = SensorRegistry.from_file(settings.sensor_registry_file)
 
     def locate(sensor_id: str) -> tuple[float, float, str] | None:
         entry = registry.get(sensor_id)

@@ -1,0 +1,118 @@
+"""Risk early warning in the worker: enriched readings -> warning changes, on table state.
+
+Pure glue between the warning engine (``pipeline.warnings``) and the pipeline's messages:
+the caller supplies the state tables (Faust tables in the worker, dicts in tests). Readings
+arrive on ``sensors.enriched`` keyed by district, so a district's sensors and warnings live
+on one partition. A reading too late or unusable for the engine is dead-lettered (stage
+``warn``); a warning change becomes a ``warnings`` document on ``warnings.issued``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import MutableMapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pipeline.errors import EventError
+from pipeline.names import TopicNames
+from pipeline.processing import DOC_ID_HEADER, Origin, OutMessage, deadletter_message, dumps
+from pipeline.warnings.engine import apply_evidence, observe
+from pipeline.warnings.profiles import Profile
+from pipeline.warnings.registry import SensorRegistry
+from pipeline.warnings.state import WarningState
+from pipeline.warnings.windows import SensorState
+from schemas.assessments import Warning
+from schemas.documents import warning_document, warning_id
+
+log = logging.getLogger("citywatch.assess")
+
+WARNING_FIELDS = frozenset(Warning.model_fields)
+
+
+def warning_message(topic: str, change: dict[str, Any], now: datetime) -> OutMessage:
+    """The ``warnings.issued`` message of one warning change."""
+    warning = Warning.model_validate({k: v for k, v in change.items() if k in WARNING_FIELDS})
+    doc_id = warning_id(warning)
+    key = warning.district.code.encode()
+    doc = warning_document(warning, ingested_at=now)
+    return OutMessage(topic, key, dumps(doc), [(DOC_ID_HEADER, doc_id.encode())])
+
+
+def reading_from_document(doc: dict[str, Any]) -> dict[str, Any]:
+    """The engine's reading dict from a ``readings`` document."""
+    r = doc["reading"]
+    raw = {
+        "sensor_id": r["sensor_id"],
+        "kind": r["kind"],
+        "observed_at": r["observed_at"],
+        "value": r["value"],
+        "unit": r["unit"],
+    }
+    if r.get("period_s") is not None:
+        raw["period_s"] = r["period_s"]
+    if r.get("district"):
+        raw["district"] = r["district"]
+    return raw
+
+
+class Assessor:
+    """Runs one enriched reading through the warning engine on the given tables."""
+
+    def __init__(
+        self,
+        topics: TopicNames,
+        registry: SensorRegistry,
+        profile: Profile,
+        sensors: MutableMapping[str, Any],
+        warnings: MutableMapping[str, Any],
+    ) -> None:
+        self.topics = topics
+        self.registry = registry
+        self.profile = profile
+        self.sensors = sensors
+        self.warnings = warnings
+
+    def assess(self, origin: Origin, value: bytes, now: datetime | None = None) -> list[OutMessage]:
+        now = now or datetime.now(UTC)
+        try:
+            raw = reading_from_document(json.loads(value))
+        except (ValueError, KeyError, TypeError) as exc:
+            return [self._dead(origin, value, "invalid_value", f"not a readings document: {exc!r}")]
+        stored = self.sensors.get(raw["sensor_id"])
+        sensor = SensorState.from_dict(stored) if stored else None
+        try:
+            sensor, result = observe(sensor, raw, self.registry, self.profile)
+        except EventError as exc:
+            return [self._dead(origin, value, exc.code, exc.message)]
+        self.sensors[sensor.sensor_id] = sensor.to_dict()
+        out: list[OutMessage] = []
+        for message in result.evidence:
+            stored_w = self.warnings.get(message["key"])
+            warning = WarningState.from_dict(stored_w) if stored_w else None
+            warning, change = apply_evidence(warning, message, self.profile)
+            self.warnings[message["key"]] = warning.to_dict()
+            if change is not None:
+                out.append(warning_message(self.topics.warnings, change, now))
+        return out
+
+    def tick(self, at: datetime, now: datetime | None = None) -> list[OutMessage]:
+        """Step every warning of this worker's partitions to ``at`` (expiries)."""
+        out = []
+        for key, stored in list(self.warnings.items()):
+            warning = WarningState.from_dict(stored)
+            if warning.hazard not in self.profile.hazards or not (
+                warning.active or warning.evidence
+            ):
+                continue
+            change = warning.step(at, self.profile)
+            if change is not None:
+                self.warnings[key] = warning.to_dict()
+                out.append(warning_message(self.topics.warnings, change, now or at))
+        return out
+
+    def _dead(self, origin: Origin, value: bytes, code: str, message: str) -> OutMessage:
+        return deadletter_message(
+            self.topics.deadletter, origin, value, stage="warn", code=code, message=message
+        )
