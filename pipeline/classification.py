@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pipeline.classify import classify_report, load_rulebook
+from pipeline.classify import load_rulebook
+from pipeline.classify.classifier import classify_record
 from pipeline.classify.rulebook_model import Rulebook
 from schemas.enums import IncidentType
 
@@ -48,7 +49,7 @@ def rulebook_classifier(rulebook: Rulebook | None = None) -> Callable[[Mapping[s
     book = rulebook or load_rulebook()
 
     def classify(report: Mapping[str, Any]) -> dict[str, Any]:
-        return shape(classify_report(report, book).to_dict())
+        return shape(classify_record(report, book))
 
     return classify
 

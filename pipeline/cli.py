@@ -137,13 +137,16 @@ def init_cmd(
 def produce_cmd(
     file: Annotated[Path, typer.Argument(help="A JSON Lines file, one event per line.")],
     topic: Annotated[str, typer.Option(help="The topic to publish to.")],
+    rate: Annotated[
+        float | None, typer.Option(help="Events per second; default: as fast as possible.")
+    ] = None,
     kafka_bootstrap: KafkaOpt = None,
 ) -> None:
     """Publish each line of a JSON Lines file, byte for byte, with a progress bar."""
     from pipeline.produce import produce_file
 
     settings = make_settings(kafka_bootstrap=kafka_bootstrap)
-    sent = produce_file(settings, file, topic, console)
+    sent = produce_file(settings, file, topic, console, rate)
     out.print(f"{sent} events published to {topic}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from kafka import KafkaProducer
@@ -34,8 +35,13 @@ def event_key(line: bytes) -> bytes | None:
     return None
 
 
-def produce_file(settings: Settings, path: Path, topic: str, console: Console) -> int:
-    """Send every non-empty line of ``path`` to ``topic``; returns the count acknowledged."""
+def produce_file(
+    settings: Settings, path: Path, topic: str, console: Console, rate: float | None = None
+) -> int:
+    """Send every non-empty line of ``path`` to ``topic``; returns the count acknowledged.
+
+    ``rate`` (events per second) paces the sends; None sends as fast as the broker takes.
+    """
     lines = [ln for ln in path.read_bytes().splitlines() if ln.strip()]
     producer = KafkaProducer(
         acks="all", linger_ms=5, max_request_size=4 * 1024 * 1024, **kafka_python_config(settings)
@@ -50,7 +56,12 @@ def produce_file(settings: Settings, path: Path, topic: str, console: Console) -
             console=console,
         ) as progress:
             task = progress.add_task(f"produce -> {topic}", total=len(lines))
-            for line in lines:
+            started = time.monotonic()
+            for n, line in enumerate(lines):
+                if rate:
+                    delay = started + n / rate - time.monotonic()
+                    if delay > 0:
+                        time.sleep(delay)
                 futures.append(producer.send(topic, value=line, key=event_key(line)))
                 progress.advance(task)
             producer.flush()

@@ -58,10 +58,16 @@ def build_worker_app(settings: Settings) -> tuple[faust.App, Mapping[str, Any]]:
     app = create_app(settings)
     es = elasticsearch_async_client(settings)
     agents = register_agents(app, settings, build_processor(settings), es)
+
+    @app.on_before_shutdown.connect
+    async def close_elasticsearch(sender: faust.App, **kwargs: Any) -> None:
+        await es.close()
+
     return app, agents
 
 
 def run_worker(settings: Settings, loglevel: str = "info") -> None:
+    logging.getLogger("elastic_transport").setLevel(logging.WARNING)
     app, _agents = build_worker_app(settings)
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
     worker.execute_from_commandline()

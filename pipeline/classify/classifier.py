@@ -193,6 +193,56 @@ def level_rule_for(type_key: str, rulebook: Rulebook) -> tuple[LevelRule, str]:
     return rulebook.level_rule(rulebook.unclassified.level_rule), rulebook.unclassified.id
 
 
+def classification_record(
+    *,
+    rulebook: Rulebook,
+    report_id: str | None,
+    decision: TypeDecision,
+    counts: Mapping[str, int],
+    extracted: list[str],
+    evidence: Mapping[str, str],
+    graded_at: str | None,
+    notes: list[str],
+) -> dict[str, Any]:
+    """Grade ``counts`` for the decided type: the record as ``Classification.to_dict()`` has it."""
+    rule, type_rule_id = level_rule_for(decision.type, rulebook)
+    level: LevelDecision = grade(rule, counts)
+    type_def = rulebook.types.get(decision.type)
+    all_notes = [*decision.notes, *notes]
+    if decision.type == UNCLASSIFIED:
+        all_notes.append(rulebook.unclassified.note)
+    extracted = sorted(extracted)
+    return {
+        "report_id": report_id,
+        "category": type_def.category if type_def is not None else None,
+        "type": decision.type,
+        "type_source": decision.source,
+        "type_rule": type_rule_id,
+        "confidence": float(decision.confidence),
+        "level": level.level,
+        "level_label": level_label(level.level),
+        "level_criterion": level.as_dict(),
+        "rule": {"id": rule.id, "version": rulebook.version},
+        "matched_terms": list(decision.matched_terms),
+        "negated_terms": list(decision.negated_terms),
+        "other_types": [dict(other) for other in decision.other_types],
+        "counts": dict(counts),
+        "counts_extracted": extracted,
+        "count_evidence": {k: v for k, v in evidence.items() if k in extracted},
+        "explanation": explain(
+            rulebook=rulebook,
+            type_key=decision.type,
+            type_source=decision.source,
+            decision=level,
+            rule=rule,
+            matched_terms=decision.matched_terms,
+            extracted=extracted,
+        ),
+        "notes": all_notes,
+        "graded_at": graded_at,
+    }
+
+
 def build_classification(
     *,
     rulebook: Rulebook,
@@ -205,40 +255,17 @@ def build_classification(
     notes: list[str],
 ) -> Classification:
     """Grade ``counts`` for the decided type and assemble the record."""
-    rule, type_rule_id = level_rule_for(decision.type, rulebook)
-    level: LevelDecision = grade(rule, counts)
-    category = rulebook.types[decision.type].category if decision.type in rulebook.types else None
-    all_notes = [*decision.notes, *notes]
-    if decision.type == UNCLASSIFIED:
-        all_notes.append(rulebook.unclassified.note)
-    return Classification(
-        report_id=report_id,
-        category=category,
-        type=decision.type,
-        type_source=decision.source,
-        type_rule=type_rule_id,
-        confidence=decision.confidence,
-        level=level.level,
-        level_label=level_label(level.level),
-        level_criterion=level.as_dict(),
-        rule=RuleRef(id=rule.id, version=rulebook.version),
-        matched_terms=decision.matched_terms,
-        negated_terms=decision.negated_terms,
-        other_types=decision.other_types,
-        counts=dict(counts),
-        counts_extracted=sorted(extracted),
-        count_evidence={k: v for k, v in evidence.items() if k in extracted},
-        explanation=explain(
+    return Classification.model_validate(
+        classification_record(
             rulebook=rulebook,
-            type_key=decision.type,
-            type_source=decision.source,
-            decision=level,
-            rule=rule,
-            matched_terms=decision.matched_terms,
-            extracted=sorted(extracted),
-        ),
-        notes=all_notes,
-        graded_at=graded_at,
+            report_id=report_id,
+            decision=decision,
+            counts=counts,
+            extracted=extracted,
+            evidence=evidence,
+            graded_at=graded_at,
+            notes=notes,
+        )
     )
 
 
@@ -267,17 +294,18 @@ def _report_id(report: Mapping[str, Any]) -> str | None:
     return None if value is None else str(value)
 
 
-def classify_report(report: Mapping[str, Any], rulebook: Rulebook | None = None) -> Classification:
-    """Classify one incident report (a plain mapping); raises :class:`ReportError` if unusable."""
+def classify_record(report: Mapping[str, Any], rulebook: Rulebook | None = None) -> dict[str, Any]:
+    """``classify_report(report, rulebook).to_dict()``, as plain data without the model."""
     if not isinstance(report, Mapping):
         raise ReportError("not_an_object", "an incident report must be a JSON object")
     rulebook = rulebook or load_rulebook()
+    matcher = rulebook.matcher
     text = report_text(report, rulebook)
-    decision = detect_type(text, report.get("type"), rulebook)
-    text_counts, evidence = extract_counts(text, rulebook.matcher.is_negated)
+    decision = detect_type(text, report.get("type"), rulebook, matcher.find(text))
+    text_counts, evidence = extract_counts(text, matcher.is_negated)
     counts, extracted, notes = merge_counts(structured_counts(report), text_counts)
     reported_at = report.get("reported_at")
-    return build_classification(
+    return classification_record(
         rulebook=rulebook,
         report_id=_report_id(report),
         decision=decision,
@@ -287,3 +315,8 @@ def classify_report(report: Mapping[str, Any], rulebook: Rulebook | None = None)
         graded_at=str(reported_at) if reported_at is not None else None,
         notes=notes,
     )
+
+
+def classify_report(report: Mapping[str, Any], rulebook: Rulebook | None = None) -> Classification:
+    """Classify one incident report (a plain mapping); raises :class:`ReportError` if unusable."""
+    return Classification.model_validate(classify_record(report, rulebook))

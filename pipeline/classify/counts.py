@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline.classify.numbers import EN_NUMBER, ZH_NUMBER, parse_en_number, parse_zh_number
+from pipeline.classify.prefilter import PatternGate
 
 _ZH_NUMERAL_CHARS = "零〇一二两三四五六七八九十百千万亿"
 _ZN = rf"(?<![第\d.])(?P<n>{ZH_NUMBER})\s*(?:余|多|几)?\s*"
@@ -185,6 +186,12 @@ _COMPILED = sorted(
     ],
     key=lambda entry: entry[1].pattern.startswith(_REVERSE),
 )
+_PATTERNS = [
+    (metric, pattern, parse, pattern.pattern.startswith(_REVERSE))
+    for metric, pattern, parse in _COMPILED
+]
+#: rules out, per text, the patterns whose characters it lacks
+_GATE = PatternGate.for_patterns([pattern for _, pattern, _ in _COMPILED])
 
 
 def _value(match: re.Match[str], parse: Parser) -> int | None:
@@ -204,8 +211,9 @@ def find_counts(
     """Every count phrase in normalised ``text`` that is not negated."""
     found: list[CountEvidence] = []
     claimed: set[tuple[int, int]] = set()
-    for metric, pattern, parse in _COMPILED:
-        reverse = pattern.pattern.startswith(_REVERSE)
+    for (metric, pattern, parse, reverse), may_match in zip(_PATTERNS, _GATE.open(text)):
+        if not may_match:
+            continue
         for match in pattern.finditer(text):
             value = _value(match, parse)
             if value is None or (reverse and match.span("n") in claimed):

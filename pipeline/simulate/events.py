@@ -45,6 +45,8 @@ class SimEvent:
     """For a deliberately bad record: the validation error code it must get."""
     duplicate: bool = False
     """A reading re-sent with the same bytes (the pipeline counts it once)."""
+    incident: str | None = None
+    """The simulated incident a report belongs to (the truth correlation should find)."""
 
     @property
     def record(self) -> tuple[float, str, bytes | None, bytes]:

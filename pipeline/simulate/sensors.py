@@ -89,7 +89,10 @@ def emit_stream(ctx: SimContext, entry: SensorEntry, stream: Stream) -> list[Sim
             readings.append(_reading(entry, observed, gust, stream.decimals, unit + " gust", step))
         for data in readings:
             event = SimEvent(
-                ctx.offset(t), TOPIC_SENSOR_READINGS, entry.sensor_id.encode(), encode(data),
+                ctx.offset(t),
+                TOPIC_SENSOR_READINGS,
+                entry.sensor_id.encode(),
+                encode(data),
                 KIND_READING,
             )
             if silent:
@@ -146,7 +149,10 @@ def rain(intensity: Callable[[float], float], noise: float = 0.15) -> ValueFn:
 
 
 def tide(
-    mean: float, amplitude: float, high_at: float, extra: Callable[[float], float] | None = None,
+    mean: float,
+    amplitude: float,
+    high_at: float,
+    extra: Callable[[float], float] | None = None,
     noise: float = 0.015,
 ) -> ValueFn:
     """A semi-diurnal tide in m with high water at ``high_at``, plus ``extra(t)`` (surge)."""
@@ -194,11 +200,16 @@ def crowd_stream(
     if area is None:
         return Stream(
             lambda t, i, r: max(0.0, density(t) * r.uniform(0.95, 1.05)),
-            decimals=2, unit="persons/m²", alarm_at=alarm_at, alarm_every_s=30,
+            decimals=2,
+            unit="persons/m²",
+            alarm_at=alarm_at,
+            alarm_every_s=30,
         )
     return Stream(
         lambda t, i, r: max(0.0, density(t) * area * r.uniform(0.95, 1.05)),
-        decimals=0, unit="persons", alarm_at=None if alarm_at is None else alarm_at * area,
+        decimals=0,
+        unit="persons",
+        alarm_at=None if alarm_at is None else alarm_at * area,
         alarm_every_s=30,
     )
 
@@ -228,21 +239,29 @@ def sensor_streams(
     ctx: SimContext, driven: dict[str, Stream], budget: float, kinds: Iterable[str] | None = None
 ) -> list[SimEvent]:
     """The readings of the ``driven`` sensors, plus everyday readings of the other registry
-    sensors (of ``kinds``, default all) as long as the total stays within ``budget``."""
+    sensors (of ``kinds``, default all; one of each kind first) while the total stays
+    within ``budget``."""
     events: list[SimEvent] = []
     for sensor_id, stream in driven.items():
         events.extend(emit_stream(ctx, ctx.sensor(sensor_id), stream))
     wanted = set(kinds) if kinds is not None else None
-    others = [
-        e for e in ctx.sensors if e.sensor_id not in driven and (wanted is None or e.kind in wanted)
-    ]
-    others.sort(key=lambda e: (-(e.period_s or 600), e.sensor_id))
-    for entry in others:
+    by_kind: dict[str, list[SensorEntry]] = {}
+    for entry in ctx.sensors:
+        if entry.sensor_id not in driven and (wanted is None or entry.kind in wanted):
+            by_kind.setdefault(entry.kind, []).append(entry)
+    for entry in _round_robin(list(by_kind.values())):
         more = emit_stream(ctx, entry, routine_stream(ctx, entry))
-        if len(events) + len(more) > budget:
-            break
-        events.extend(more)
+        if len(events) + len(more) <= budget:
+            events.extend(more)
     return events
+
+
+def _round_robin(groups: list[list[SensorEntry]]) -> list[SensorEntry]:
+    """One sensor of each kind, then a second of each, and so on (variety first)."""
+    out: list[SensorEntry] = []
+    for i in range(max((len(g) for g in groups), default=0)):
+        out.extend(g[i] for g in groups if i < len(g))
+    return out
 
 
 def registry_sensors(path: Path | str | None = None) -> tuple[SensorEntry, ...]:

@@ -1,0 +1,174 @@
+"""What the API and the live feed send: documents and aggregations shaped for the page.
+
+Pure functions over the Elasticsearch documents of ``schemas/documents.py`` (the same JSON
+travels on the output topics), so a list item looks the same whether it came from a
+search or from Kafka.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from schemas.enums import (
+    Category,
+    EndReason,
+    FacilityKind,
+    Hazard,
+    IncidentType,
+    Level,
+    Source,
+    WarningAction,
+    WarningColour,
+)
+from schemas.labels import labels
+
+STATUS_OF_ACTION = {"incident.verify": "verified", "incident.resolve": "resolved"}
+"""Incident status after each operator action; an incident without one is ``new``."""
+
+RESOURCE_KINDS = frozenset(
+    {
+        FacilityKind.FIRE_STATION,
+        FacilityKind.HAZMAT_TEAM,
+        FacilityKind.MEDICAL_TEAM,
+        FacilityKind.SHELTER,
+        FacilityKind.SUPPLY_DEPOT,
+        FacilityKind.RESCUE_BOAT,
+        FacilityKind.DRAINAGE_PUMP,
+        FacilityKind.HOSPITAL,
+    }
+)
+"""Facility kinds that are response resources (recommended), not only exposed sites."""
+
+
+def incident_summary(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A list item of an incident document (also what the live feed sends)."""
+    inc = doc.get("incident", {})
+    return {
+        "id": inc.get("id"),
+        "at": doc.get("@timestamp"),
+        "message": doc.get("message", ""),
+        "type": inc.get("type"),
+        "category": inc.get("category"),
+        "level": inc.get("level"),
+        "district": inc.get("district"),
+        "report_count": inc.get("report_count", 1),
+        "source": inc.get("source"),
+        "address": inc.get("address"),
+        "casualties": inc.get("casualties") or {},
+        "location": (doc.get("geo") or {}).get("location"),
+    }
+
+
+def incident_detail(
+    doc: Mapping[str, Any], audit: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The whole incident document plus what the detail view derives from it.
+
+    ``resources`` are the nearby facilities that can respond (fire stations, medical
+    teams, shelters ...), nearest first; ``merged_reports`` the report ids graded so far;
+    ``status`` and ``audit`` come from the incident's audit documents (newest first).
+    """
+    inc = doc.get("incident", {})
+    facilities = (inc.get("exposure") or {}).get("facilities") or []
+    nearest = sorted(facilities, key=lambda f: f.get("distance_m", 0.0))
+    merged = []
+    for change in inc.get("grade_history") or []:
+        if change.get("report_id") and change["report_id"] not in merged:
+            merged.append(change["report_id"])
+    audit = audit or []
+    return {
+        "id": inc.get("id"),
+        "summary": incident_summary(doc),
+        "document": dict(doc),
+        "resources": [f for f in nearest if f.get("kind") in RESOURCE_KINDS],
+        "merged_reports": merged,
+        "status": incident_status(audit),
+        "audit": [audit_summary(record) for record in audit],
+    }
+
+
+def incident_status(audit: list[Mapping[str, Any]]) -> str:
+    """``new``, ``verified`` or ``resolved``: the status set by the newest status action."""
+    for record in audit:  # newest first
+        status = STATUS_OF_ACTION.get(record.get("event", {}).get("action", ""))
+        if status:
+            return status
+    return "new"
+
+
+def warning_item(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A warning change as the page shows it."""
+    w = doc.get("warning", {})
+    return {
+        "doc_id": (doc.get("event") or {}).get("id"),
+        "warning_id": w.get("id"),
+        "sequence": w.get("sequence"),
+        "hazard": w.get("hazard"),
+        "level": w.get("level"),
+        "level_rank": w.get("level_rank", 0),
+        "previous_level": w.get("previous_level"),
+        "action": w.get("action"),
+        "end_reason": w.get("end_reason"),
+        "district": w.get("district"),
+        "at": w.get("at"),
+        "issued_at": w.get("issued_at"),
+        "valid_until": w.get("valid_until"),
+        "trigger": w.get("trigger"),
+        "message": doc.get("message"),
+    }
+
+
+def latest_changes(aggregations: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Active warnings from :func:`queries.active_warnings_body`'s aggregation.
+
+    The latest change of each district and hazard, without those whose latest change is
+    an ``end``; most severe first, then newest first.
+    """
+    active = []
+    for district in aggregations.get("by_district", {}).get("buckets", []):
+        for hazard in district.get("by_hazard", {}).get("buckets", []):
+            hits = hazard["latest"]["hits"]["hits"]
+            if hits and hits[0]["_source"].get("warning", {}).get("action") != "end":
+                active.append(warning_item(hits[0]["_source"]))
+    active.sort(key=lambda w: w.get("at") or "", reverse=True)
+    active.sort(key=lambda w: w.get("level_rank") or 0, reverse=True)
+    return active
+
+
+def buckets(aggregation: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``[{"key", "count"}]`` of a terms aggregation, largest first."""
+    return [{"key": b["key"], "count": b["doc_count"]} for b in aggregation.get("buckets", [])]
+
+
+def audit_summary(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """An audit record as the page shows it (no client address or user agent)."""
+    audit = doc.get("audit", {})
+    return {
+        "id": (doc.get("event") or {}).get("id"),
+        "at": doc.get("@timestamp"),
+        "action": (doc.get("event") or {}).get("action"),
+        "actor": (doc.get("user") or {}).get("name"),
+        "role": ((doc.get("user") or {}).get("roles") or [None])[0],
+        "target": audit.get("target"),
+        "status": audit.get("status"),
+        "reason": audit.get("reason"),
+    }
+
+
+def display_labels(districts: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Chinese and English labels of every coded value the page shows."""
+    return {
+        "category": labels(Category),
+        "type": labels(IncidentType),
+        "level": {str(m.value): {"zh": m.label, "en": f"{m.roman} {m.label_en}"} for m in Level},
+        "warning_level": labels(WarningColour),
+        "hazard": labels(Hazard),
+        "action": labels(WarningAction),
+        "end_reason": labels(EndReason),
+        "source": labels(Source),
+        "facility": labels(FacilityKind),
+        "district": {
+            d["code"]: {"zh": d["name_zh"], "en": d["name_en"]} for d in districts
+        },
+    }

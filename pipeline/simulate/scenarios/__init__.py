@@ -1,0 +1,1 @@
+"""The scenarios of ``citywatch simulate``, one module each."""
