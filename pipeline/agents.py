@@ -110,9 +110,17 @@ def register_assessment(
         async for event in stream.events():
             await publisher.publish(assessor.assess(origin_of(event), event.value))
 
+    commands = app.topic(topics.names.commands, value_serializer="raw", key_serializer="raw")
+
+    @app.agent(commands, concurrency=1, name="citywatch.warning_commands")
+    async def warning_commands(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            await publisher.publish(assessor.lift(origin_of(event), event.value))
+
     @app.timer(interval=settings.warnings_tick_interval_s)
     async def expire_warnings() -> None:
-        await publisher.publish(assessor.tick(datetime.now(UTC)))
+        now = datetime.now(UTC)
+        await publisher.publish(assessor.tick(now) + assessor.health(now))
 
     return assessor, assess_readings
 

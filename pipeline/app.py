@@ -64,7 +64,9 @@ class Topics:
         self.names = names
         self.reports_and_findings = raw(names.reports, names.findings)
         self.readings = raw(names.readings)
-        self.to_index = raw(names.classified, names.warnings, names.enriched, names.deadletter)
+        self.to_index = raw(
+            names.classified, names.warnings, names.enriched, names.deadletter, names.risk
+        )
         self._out: dict[str, faust.TopicT] = {}
         self._app = app
 

@@ -19,16 +19,20 @@ from pipeline.errors import EventError
 from pipeline.names import TopicNames
 from pipeline.processing import DOC_ID_HEADER, Origin, OutMessage, deadletter_message, dumps
 from pipeline.warnings.engine import apply_evidence, observe
+from pipeline.warnings.health import check_health
 from pipeline.warnings.profiles import Profile
+from pipeline.warnings.readings import parse_time
 from pipeline.warnings.registry import SensorRegistry
+from pipeline.warnings.risk import risk_for_district
 from pipeline.warnings.state import WarningState
 from pipeline.warnings.windows import SensorState
-from schemas.assessments import Warning
-from schemas.documents import warning_document, warning_id
+from schemas.assessments import RiskAssessment, Warning
+from schemas.documents import risk_document, warning_document, warning_id
 
 log = logging.getLogger("citywatch.assess")
 
 WARNING_FIELDS = frozenset(Warning.model_fields)
+RISK_PROFILE = "warnings-weighted-v1"
 
 
 def warning_message(topic: str, change: dict[str, Any], now: datetime) -> OutMessage:
@@ -95,6 +99,7 @@ class Assessor:
             self.warnings[message["key"]] = warning.to_dict()
             if change is not None:
                 out.append(warning_message(self.topics.warnings, change, now))
+                out.append(self._risk(change, now))
         return out
 
     def tick(self, at: datetime, now: datetime | None = None) -> list[OutMessage]:
@@ -110,7 +115,79 @@ class Assessor:
             if change is not None:
                 self.warnings[key] = warning.to_dict()
                 out.append(warning_message(self.topics.warnings, change, now or at))
+                out.append(self._risk(change, now or at))
         return out
+
+    def lift(self, origin: Origin, value: bytes, now: datetime | None = None) -> list[OutMessage]:
+        """An operator's lift command -> the warning ends as ``cancelled`` (audited).
+
+        The command is ``{"action": "lift", "district": code, "hazard": h, "by": who,
+        "reason": why, "at": RFC 3339}``; one that names no active warning is dead-lettered.
+        """
+        now = now or datetime.now(UTC)
+        try:
+            cmd = json.loads(value)
+            if cmd.get("action") != "lift":
+                raise ValueError(f"unknown action {cmd.get('action')!r}")
+            key = f"{cmd['district']}:{cmd['hazard']}"
+            stored = self.warnings.get(key)
+            if not stored:
+                raise LookupError(f"no active {cmd['hazard']} warning in {cmd['district']}")
+            warning = WarningState.from_dict(stored)
+            at = parse_time(cmd.get("at") or now.isoformat(), "at")
+            change = warning.lift(str(cmd["by"]), str(cmd["reason"]), at, self.profile)
+        except LookupError as exc:
+            return [self._dead(origin, value, "no_active_warning", str(exc))]
+        except (ValueError, KeyError, TypeError, EventError) as exc:
+            return [self._dead(origin, value, "invalid_command", f"bad lift command: {exc!r}")]
+        self.warnings[key] = warning.to_dict()
+        log.info("warning %s lifted by %s: %s", key, cmd["by"], cmd["reason"])
+        return [warning_message(self.topics.warnings, change, now), self._risk(change, now)]
+
+    def health(self, at: datetime) -> list[OutMessage]:
+        """``sensor_offline`` events for sensors silent too long (published, not indexed)."""
+        states = {k: SensorState.from_dict(v) for k, v in list(self.sensors.items()) if v}
+        events = check_health(
+            states.values(),
+            at,
+            offline_after_periods=self.profile.offline_after_periods,
+            default_period_s=self.profile.default_period_s,
+        )
+        out = []
+        for event in events:
+            sensor = states[event["sensor_id"]]
+            self.sensors[sensor.sensor_id] = sensor.to_dict()
+            out.append(OutMessage(self.topics.health, event["sensor_id"].encode(), dumps(event)))
+        return out
+
+    def _risk(self, change: dict[str, Any], now: datetime) -> OutMessage:
+        """The district's combined risk after a warning change, as a ``risk`` document."""
+        code = change["district"]["code"]
+        states = [v for k, v in list(self.warnings.items()) if k.startswith(f"{code}:") and v]
+        risk = risk_for_district(states)
+        at = change["at"]
+        stamp = parse_time(at, "at").astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        assessment = RiskAssessment.model_validate(
+            {
+                "assessment_id": f"{code}:{stamp}",
+                "district": change["district"],
+                "score": float(risk["score"]),
+                "level": risk["level"],
+                "inputs": [
+                    {"name": f"{c['hazard']}_{c['level']}", "value": float(c["weight"])}
+                    for c in risk["components"]
+                ],
+                "at": at,
+                "profile": RISK_PROFILE,
+            }
+        )
+        doc = risk_document(assessment, ingested_at=now)
+        return OutMessage(
+            self.topics.risk,
+            code.encode(),
+            dumps(doc),
+            [(DOC_ID_HEADER, assessment.assessment_id.encode())],
+        )
 
     def _dead(self, origin: Origin, value: bytes, code: str, message: str) -> OutMessage:
         return deadletter_message(

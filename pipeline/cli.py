@@ -23,6 +23,8 @@ services_app = typer.Typer(
     help="Run a local Kafka broker and Elasticsearch node without Docker.", no_args_is_help=True
 )
 app.add_typer(services_app, name="services")
+warnings_app = typer.Typer(help="Operator actions on warnings.", no_args_is_help=True)
+app.add_typer(warnings_app, name="warnings")
 schemas_app = typer.Typer(help="Event contracts: JSON Schemas of the models.", no_args_is_help=True)
 app.add_typer(schemas_app, name="schemas")
 
@@ -92,6 +94,45 @@ def services_status() -> None:
         out.print(f"  log:     {s.log}", highlight=False)
     if not all(s.running for s in rows):
         raise typer.Exit(3)
+
+
+@warnings_app.command("lift")
+def warnings_lift(
+    district: Annotated[str, typer.Option(help="District code, e.g. 310101.")],
+    hazard: Annotated[str, typer.Option(help="Hazard, e.g. rainstorm.")],
+    by: Annotated[str, typer.Option(help="Who lifts it (operator name or id).")],
+    reason: Annotated[str, typer.Option(help="Why it is lifted (kept in the audit).")],
+    kafka_bootstrap: KafkaOpt = None,
+) -> None:
+    """Lift an active warning: it ends as cancelled, with who and why audited."""
+    import json
+    from datetime import UTC, datetime
+
+    from kafka import KafkaProducer
+
+    from pipeline.clients import kafka_python_config
+
+    settings = make_settings(kafka_bootstrap=kafka_bootstrap)
+    command = {
+        "action": "lift",
+        "district": district,
+        "hazard": hazard,
+        "by": by,
+        "reason": reason,
+        "at": datetime.now(UTC).isoformat(),
+    }
+    producer = KafkaProducer(acks="all", **kafka_python_config(settings))
+    meta = producer.send(
+        settings.topics().commands,
+        key=district.encode(),
+        value=json.dumps(command, ensure_ascii=False).encode(),
+    ).get(timeout=30)
+    producer.close()
+    out.print(
+        f"lift of {hazard} in {district} sent ({meta.topic}[{meta.partition}]@{meta.offset}); "
+        "the worker publishes the cancelled warning, or dead-letters the command if no "
+        "such warning is active"
+    )
 
 
 @schemas_app.command("export")

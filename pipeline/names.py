@@ -18,6 +18,12 @@ TOPIC_DEADLETTER = "deadletter"
 #: internal: validated and enriched sensor readings, keyed by district, for indexing and
 #: the per-district warning state
 TOPIC_SENSORS_ENRICHED = "sensors.enriched"
+#: internal: per-district risk scores after each warning change (indexed as ``risk``)
+TOPIC_RISK = "risk.assessed"
+#: internal: operator commands on warnings (lift), keyed by district
+TOPIC_WARNING_COMMANDS = "warnings.commands"
+#: internal: sensor health events (sensor_offline / sensor_online)
+TOPIC_SENSOR_HEALTH = "sensors.health"
 
 #: index kinds; the index name is ``{prefix}-{kind}``
 INDEX_KINDS = ("incidents", "warnings", "readings", "deadletter", "risk")
@@ -34,6 +40,9 @@ class TopicNames:
     warnings: str = TOPIC_WARNINGS_ISSUED
     deadletter: str = TOPIC_DEADLETTER
     enriched: str = TOPIC_SENSORS_ENRICHED
+    risk: str = TOPIC_RISK
+    commands: str = TOPIC_WARNING_COMMANDS
+    health: str = TOPIC_SENSOR_HEALTH
 
     @classmethod
     def of(cls, namespace: str = "") -> TopicNames:
@@ -51,7 +60,7 @@ class TopicNames:
 
     @property
     def all(self) -> tuple[str, ...]:
-        return self.inputs + self.outputs + (self.enriched,)
+        return self.inputs + self.outputs + (self.enriched, self.risk, self.commands, self.health)
 
     def index_kind(self, topic: str) -> str | None:
         """The index kind fed by an output topic."""
@@ -60,6 +69,7 @@ class TopicNames:
             self.warnings: "warnings",
             self.enriched: "readings",
             self.deadletter: "deadletter",
+            self.risk: "risk",
         }.get(topic)
 
 

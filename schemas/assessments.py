@@ -7,7 +7,17 @@ from typing import Annotated, Self
 from pydantic import Field, Strict, model_validator
 from pydantic_core import PydanticCustomError
 
-from schemas.common import ContractModel, District, Finite, Id, LevelNumber, Short, Timestamp
+from schemas.common import (
+    ContractModel,
+    Description,
+    District,
+    Finite,
+    Id,
+    LevelNumber,
+    Name,
+    Short,
+    Timestamp,
+)
 from schemas.enums import EndReason, Hazard, WarningAction, WarningColour
 
 MAX_SENSORS = 1000
@@ -69,6 +79,10 @@ class Warning(ContractModel):
     """The measurement that caused the change."""
     profile: Short
     """The threshold profile applied, e.g. ``shanghai-2019`` or ``cma-2007``."""
+    lifted_by: Name | None = None
+    """Who lifted the warning (an operator), on a ``cancelled`` end."""
+    lift_reason: Description | None = None
+    """Why the operator lifted it, on a ``cancelled`` end."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -114,8 +128,8 @@ class RiskAssessment(ContractModel):
     """Identifier of the assessment."""
     district: District
     """District assessed."""
-    hazard: Hazard
-    """Hazard assessed."""
+    hazard: Hazard | None = None
+    """Hazard assessed; None for the district's combined score over all hazards."""
     score: Annotated[float, Strict(), Field(ge=0, le=100, allow_inf_nan=False)]
     """Risk score from 0 (none) to 100 (highest)."""
     level: WarningColour | None = None

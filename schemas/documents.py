@@ -132,6 +132,8 @@ def warning_document(warning: Warning, *, ingested_at: datetime | None = None) -
             "suggested_response_level": data["suggested_response_level"],
             "trigger": _drop_none(data["trigger"]) if data["trigger"] else None,
             "profile": warning.profile,
+            "lifted_by": warning.lifted_by,
+            "lift_reason": warning.lift_reason,
         }
     )
     event = _event(warning_id(warning), "alert", "warnings", ingested_at)

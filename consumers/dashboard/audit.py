@@ -196,18 +196,28 @@ class AuditLog:
             if not self._topic_ready:
                 ensure_audit_topic(self._settings, self._config)
                 self._topic_ready = True
+        self.send(
+            self._config.audit_topic,
+            key=doc["audit"]["target"]["id"],
+            value=doc,
+            doc_id=doc["event"]["id"],
+        )
+
+    def send(self, topic: str, *, key: str, value: dict[str, Any], doc_id: str) -> None:
+        """Publish ``value`` as JSON and wait for the broker's acknowledgement."""
+        with self._lock:
             if self._producer is None:
                 self._producer = KafkaProducer(
-                    client_id="citywatch-dashboard-audit",
+                    client_id="citywatch-dashboard",
                     acks="all",
                     **kafka_python_config(self._settings),
                 )
             producer = self._producer
         future = producer.send(
-            self._config.audit_topic,
-            key=doc["audit"]["target"]["id"].encode("utf-8"),
-            value=json.dumps(doc, ensure_ascii=False).encode("utf-8"),
-            headers=[(DOC_ID_HEADER, doc["event"]["id"].encode("utf-8"))],
+            topic,
+            key=key.encode("utf-8"),
+            value=json.dumps(value, ensure_ascii=False).encode("utf-8"),
+            headers=[(DOC_ID_HEADER, doc_id.encode("utf-8"))],
         )
         future.get(timeout=PUBLISH_TIMEOUT_S)
 

@@ -42,6 +42,8 @@ class DashboardConfig:
     incidents_topic: str
     warnings_topic: str
     audit_topic: str
+    commands_topic: str | None
+    """Topic of warning commands read by the worker; None when the deployment has none."""
     incidents_index: str
     warnings_index: str
     audit_index: str
@@ -63,6 +65,7 @@ class DashboardConfig:
             incidents_topic=topics.classified,
             warnings_topic=topics.warnings,
             audit_topic=f"{namespace}.{AUDIT_TOPIC}" if namespace else AUDIT_TOPIC,
+            commands_topic=getattr(topics, "commands", None),
             incidents_index=index_name(prefix, "incidents"),
             warnings_index=index_name(prefix, "warnings"),
             audit_index=f"{prefix}-audit",

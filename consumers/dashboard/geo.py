@@ -60,7 +60,10 @@ def district_layer(
                     "population": district.population,
                     "label": _rounded([label.x, label.y]),
                 },
-                "geometry": {"type": geometry["type"], "coordinates": _rounded(geometry["coordinates"])},
+                "geometry": {
+                    "type": geometry["type"],
+                    "coordinates": _rounded(geometry["coordinates"]),
+                },
             }
         )
     return tuple(features)

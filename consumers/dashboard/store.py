@@ -29,7 +29,9 @@ class DashboardStore:
 
     def list_incidents(self, f: IncidentFilter, page: int, size: int) -> dict[str, Any]:
         """One page of incidents, newest first, each with its operator status."""
-        result = self._search(self.config.incidents_index, queries.incident_list_body(f, page, size))
+        result = self._search(
+            self.config.incidents_index, queries.incident_list_body(f, page, size)
+        )
         items = [views.incident_summary(hit["_source"]) for hit in result["hits"]["hits"]]
         statuses = self.incident_statuses([i["id"] for i in items if i["id"]])
         for item in items:

@@ -168,7 +168,5 @@ def display_labels(districts: list[Mapping[str, Any]]) -> dict[str, Any]:
         "end_reason": labels(EndReason),
         "source": labels(Source),
         "facility": labels(FacilityKind),
-        "district": {
-            d["code"]: {"zh": d["name_zh"], "en": d["name_en"]} for d in districts
-        },
+        "district": {d["code"]: {"zh": d["name_zh"], "en": d["name_en"]} for d in districts},
     }

@@ -211,9 +211,8 @@ def find_counts(
     """Every count phrase in normalised ``text`` that is not negated."""
     found: list[CountEvidence] = []
     claimed: set[tuple[int, int]] = set()
-    for (metric, pattern, parse, reverse), may_match in zip(_PATTERNS, _GATE.open(text)):
-        if not may_match:
-            continue
+    for index in _GATE.candidates(text):
+        metric, pattern, parse, reverse = _PATTERNS[index]
         for match in pattern.finditer(text):
             value = _value(match, parse)
             if value is None or (reverse and match.span("n") in claimed):

@@ -43,11 +43,21 @@ def metric_values(counts: Mapping[str, int]) -> dict[str, int]:
 
 def rule_metrics(rule: LevelRule) -> list[str]:
     """The metrics a ladder looks at, in first-use order."""
-    seen: list[str] = []
-    for grade in rule.grades:
-        for alternative in grade.any:
-            seen.extend(m for m in alternative if m not in seen)
-    return seen
+    return list(
+        dict.fromkeys(m for grade in rule.grades for alternative in grade.any for m in alternative)
+    )
+
+
+def _met(alternatives: list[dict[str, float]], values: Mapping[str, int]) -> list[dict[str, float]]:
+    """The alternatives whose every metric reaches its minimum."""
+    met = []
+    for alternative in alternatives:
+        for metric, minimum in alternative.items():
+            if values[metric] < minimum:
+                break
+        else:
+            met.append(alternative)
+    return met
 
 
 def format_number(value: float) -> str:
@@ -91,7 +101,7 @@ def grade(rule: LevelRule, counts: Mapping[str, int]) -> LevelDecision:
     """The level ``counts`` reach on ``rule``; Ⅳ (the floor) when no grade is met."""
     values = metric_values(counts)
     for level_grade in rule.grades:
-        met = [alt for alt in level_grade.any if all(values[m] >= v for m, v in alt.items())]
+        met = _met(level_grade.any, values)
         if met:
             first = met[0]
             return LevelDecision(

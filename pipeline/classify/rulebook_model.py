@@ -192,6 +192,7 @@ class Rulebook(_Frozen):
     unclassified: UnclassifiedDef
 
     _matcher: Any = PrivateAttr(default=None)
+    _type_names: Any = PrivateAttr(default=None)
     _source_path: str | None = PrivateAttr(default=None)
 
     @property
@@ -209,18 +210,32 @@ class Rulebook(_Frozen):
     def resolve_type(self, hint: str) -> str | None:
         """The type a hint names (type key, Chinese or English name, alias), if any."""
         wanted = hint.strip().lower().replace("-", "_").replace(" ", "_")
+        names = self._kept("_type_names")
+        if names is None:
+            names = self._type_names = self._names_to_types()
+        return names.get(wanted)
+
+    def _kept(self, name: str) -> Any:
+        """A private attribute's value, read without the model's attribute fallback."""
+        private = self.__pydantic_private__
+        return private.get(name) if private else None
+
+    def _names_to_types(self) -> dict[str, str]:
+        """Every name of every type -> the first type (in rulebook order) with that name."""
+        found: dict[str, str] = {}
         for key, rule in self.types.items():
             names = {key, rule.name.en.lower().replace(" ", "_"), rule.name.zh}
             names.update(alias.lower().replace(" ", "_") for alias in rule.aliases)
-            if wanted in names:
-                return key
-        return None
+            for name in names:
+                found.setdefault(name, key)
+        return found
 
     @property
     def matcher(self) -> TermMatcher:
         """Compiled term patterns (built on first use, then kept)."""
-        if self._matcher is None:
+        matcher = self._kept("_matcher")
+        if matcher is None:
             from pipeline.classify.text import TermMatcher
 
-            self._matcher = TermMatcher(self)
-        return self._matcher
+            matcher = self._matcher = TermMatcher(self)
+        return matcher

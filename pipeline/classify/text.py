@@ -122,13 +122,17 @@ class TermMatcher:
                         self.index.setdefault((lang, term), []).append((type_key, group.weight))
         self._zh: dict[str, list[str]] = {}
         self._en: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+        zh_terms: list[str] = []
         for lang, term in sorted(self.index, key=lambda key: -len(key[1])):
             if lang == "zh":
                 self._zh.setdefault(term[0], []).append(term)
+                zh_terms.append(term)
             else:
                 first = re.split(r"[\s-]", term, maxsplit=1)[0]
                 pattern = re.compile(_en_term_pattern(term) + r"(?:e?s)?\b")
                 self._en.setdefault(first, []).append((term, pattern))
+        #: longest term first at each position, as ``_zh`` tries them
+        self._zh_scan = re.compile("|".join(map(re.escape, zh_terms))) if zh_terms else None
         mask_en = [_en_term_pattern(t.lower()) for t in rulebook.mask.en]
         self._mask_en = re.compile(r"\b(?:" + "|".join(mask_en) + r")\b") if mask_en else None
         self._mask_zh = (
@@ -151,34 +155,29 @@ class TermMatcher:
         return any(neg.is_negated(text, start, end) for neg in self.negators.values())
 
     def _find_zh(self, text: str) -> Iterable[tuple[str, int, int]]:
-        i, n = 0, len(text)
-        while i < n:
-            for term in self._zh.get(text[i], ()):
-                if text.startswith(term, i):
-                    yield term, i, i + len(term)
-                    i += len(term)
-                    break
-            else:
-                i += 1
+        if self._zh_scan is None:
+            return
+        for match in self._zh_scan.finditer(text):
+            yield match.group(0), match.start(), match.end()
 
     def _find_en(self, text: str) -> Iterable[tuple[str, int, int]]:
         free = 0
+        get = self._en.get
         for word in _EN_WORD.finditer(text):
-            if word.start() < free:
+            start = word.start()
+            if start < free:
                 continue
             token = word.group(0)
-            candidates = [
-                *self._en.get(token, ()),
-                *self._en.get(token[:-1], ()),
-                *self._en.get(token[:-2], ()),
-            ]
+            whole, less_one, less_two = get(token), get(token[:-1]), get(token[:-2])
+            if not (whole or less_one or less_two):
+                continue
             best: tuple[str, int] | None = None
-            for term, pattern in candidates:
-                match = pattern.match(text, word.start())
+            for term, pattern in (*(whole or ()), *(less_one or ()), *(less_two or ())):
+                match = pattern.match(text, start)
                 if match and (best is None or match.end() > best[1]):
                     best = (term, match.end())
             if best is not None:
-                yield best[0], word.start(), best[1]
+                yield best[0], start, best[1]
                 free = best[1]
 
     def find(self, text: str) -> list[TermHit]:

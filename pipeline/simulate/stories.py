@@ -10,6 +10,7 @@ media later, and follow-ups (``updates_report_id``) that bring the new counts, i
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -196,9 +197,7 @@ def emit_story(ctx: SimContext, story: Story, rng: random.Random) -> list[SimEve
             events.append(_event(ctx, at, report_id, data, incident))
             firsts.setdefault(source, (report_id, at))
     owner = story.owner or ("field_team" if "field_team" in firsts else story.sources[0])
-    if owner not in firsts:
-        return events
-    owner_id, at = firsts[owner]
+    owner_id, at = firsts.get(owner, ("", math.inf))
     for delay, counts in story.counts[1:]:
         at = max(story.t + delay, at + rng.uniform(60.0, 180.0))
         if not ctx.in_run(at):

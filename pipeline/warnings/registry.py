@@ -94,6 +94,10 @@ class SensorRegistry:
     def __contains__(self, sensor_id: object) -> bool:
         return sensor_id in self._entries
 
+    def ids(self) -> list[str]:
+        """Every registered sensor id, sorted."""
+        return sorted(self._entries)
+
     def get(self, sensor_id: str) -> SensorEntry | None:
         """The entry of a sensor, or None when it is not registered."""
         return self._entries.get(sensor_id)

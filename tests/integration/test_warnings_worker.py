@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +14,7 @@ from kafka import KafkaProducer
 
 from pipeline.bootstrap import init
 from pipeline.clients import kafka_python_config
-from tests.integration.pipeline_support import WorkerProcess, cleanup, count_docs
+from tests.integration.pipeline_support import WorkerProcess, cleanup, count_docs, scoped_env
 
 pytestmark = pytest.mark.integration
 
@@ -87,6 +89,43 @@ def test_rainstorm_warning_issued_after_restart_with_recovered_state(scope, es, 
         assert first["district"]["code"] == "310101"
         assert first["suggested_response_level"] == 4
         assert GAUGE in first["sensor_ids"]
+
+        risk = f"{scope.index_prefix}-risk"
+        deadline = time.monotonic() + 60
+        while count_docs(es, risk) == 0 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        doc = es.search(index=risk, size=1)["hits"]["hits"][0]["_source"]["risk"]
+        assert doc["district"]["code"] == "310101" and doc["score"] == 25.0
+
+        lift = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pipeline.cli",
+                "warnings",
+                "lift",
+                "--district",
+                "310101",
+                "--hazard",
+                "rainstorm",
+                "--by",
+                "duty-officer-7",
+                "--reason",
+                "rain has stopped",
+            ],
+            env=scoped_env(scope),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert lift.returncode == 0, lift.stderr
+        deadline = time.monotonic() + 60
+        while len(_warnings(es, scope)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        ended = _warnings(es, scope)[-1]
+        assert (ended["action"], ended["end_reason"]) == ("end", "cancelled"), worker.logs()
+        assert ended["lifted_by"] == "duty-officer-7"
+        assert ended["lift_reason"] == "rain has stopped"
     finally:
         if worker.alive():
             worker.kill(signal.SIGTERM)

@@ -68,7 +68,9 @@ def test_rate_holds_within_15_percent(name: str, factor: float) -> None:
     events = run(name, 0, rate)
     assert 0.85 * rate <= len(events) / 60.0 <= 1.15 * rate
     per_window = Counter(min(5, int(e.offset_s // 10)) for e in events)
-    assert all(per_window[w] >= 0.2 * rate * 10 for w in range(6)), per_window
+    # the storyline shapes the flow (quiet before the leak, busy at the storm's height) but
+    # no 10-second window is empty or more than twice as busy as the rate
+    assert all(0.1 * rate * 10 <= per_window[w] <= 2.0 * rate * 10 for w in range(6)), per_window
 
 
 @pytest.mark.parametrize("name", NAMES)

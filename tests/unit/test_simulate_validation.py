@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -11,6 +13,7 @@ import pytest
 from pipeline.geo.districts import district_for_point
 from pipeline.names import TOPIC_INCIDENT_REPORTS, TOPIC_INSPECTION_FINDINGS, TOPIC_SENSOR_READINGS
 from pipeline.simulate import SCENARIOS, SimEvent, generate_events
+from pipeline.simulate.scenarios import chemical_leak, food_poisoning, new_year_bund
 from pipeline.warnings.registry import SensorRegistry
 from schemas.inputs import IncidentReport, InspectionFinding, SensorReading
 from schemas.validation import ERROR_CODES, InvalidEvent, parse_event
@@ -111,3 +114,34 @@ def test_findings_carry_deadlines_and_rectifications() -> None:
     assert all(f["rectified_at"] >= f["inspected_at"] for f in rectified)
     kinds = {f["site"]["kind"] for f in findings}
     assert len(kinds) >= 4
+
+
+def test_the_simulator_imports_no_kafka_faust_or_elasticsearch() -> None:
+    code = (
+        "import sys\n"
+        "import pipeline.simulate\n"
+        "bad = {'faust', 'kafka', 'aiokafka', 'elasticsearch', 'mode'}\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in bad))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_the_scenarios_own_places_lie_in_their_districts() -> None:
+    anchors = [
+        chemical_leak.SITE,
+        *chemical_leak.NEIGHBOURS,
+        new_year_bund.CHEN_YI_SQUARE,
+        food_poisoning.CATERER,
+        food_poisoning.PRIMARY,
+    ]
+    for anchor in anchors:
+        found = district_for_point(anchor.lat, anchor.lon)
+        assert found is not None and found.code == anchor.district, anchor
+
+
+def test_a_record_is_offset_topic_key_value() -> None:
+    event = run("typhoon")[0]
+    assert event.record == (event.offset_s, event.topic, event.key, event.value)

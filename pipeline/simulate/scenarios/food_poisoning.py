@@ -53,13 +53,14 @@ SCHOOL = Texts(
     ),
     official=(
         "区疾控中心报告：{place}午餐后{affected}名学生出现恶心、呕吐、腹泻等症状，其中{injuries}人住院观察，已对食品留样封存送检。",
-        "District CDC at {place_en}: {affected} students with vomiting and diarrhoea after lunch, "
-        "{injuries} in hospital; food samples sealed.",
+        "District CDC at {place_en}: {affected} students showed symptoms of vomiting and "
+        "diarrhoea after lunch, {injuries} of them in hospital; food samples sealed.",
     ),
     followup=(
-        "续报：{place}出现症状的学生增至{affected}人，{injuries}人住院治疗，病情总体平稳。",
-        "续报：{place}共{affected}名学生出现胃肠道症状，其中{serious_injuries}人病情较重，{injuries}人住院。",
-        "Update from {place_en}: {affected} students now ill, {injuries} admitted to hospital.",
+        "续报：{place}已有{affected}名学生出现呕吐、腹泻症状，{injuries}人住院治疗，病情总体平稳。",
+        "续报：{place}共{affected}名学生出现胃肠道症状，{injuries}人住院，个别学生病情较重。",
+        "Update from {place_en}: {affected} students have fallen ill, {injuries} of them admitted "
+        "to hospital.",
     ),
     media=(
         "{district}一所学校多名学生午餐后出现呕吐腹泻症状，{affected}名学生送医，疾控部门已介入调查。",
@@ -70,9 +71,8 @@ CLUSTER = Texts(
     official=(
         "市疾控中心通报：4所中小学午餐后共{affected}名学生出现胃肠道症状，均由{place}配送午餐，"
         "已责令该企业停业，留样送检。",
-        "Municipal CDC: {affected} students at four schools ill after lunches delivered by "
-        "{place_en};"
-        " the caterer has been shut pending tests.",
+        "Municipal CDC: {affected} students at four schools fell ill after lunches delivered by "
+        "{place_en}; the caterer has been shut pending tests.",
     ),
     followup=(
         "续报：学校食物中毒聚集性事件累计{affected}人发病，{injuries}人住院，无死亡病例。",
