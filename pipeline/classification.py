@@ -23,7 +23,7 @@ def shape(c: Mapping[str, Any]) -> dict[str, Any]:
     itype = IncidentType(c["type"])
     explanation = c.get("explanation") or {}
     return {
-        "category": c.get("category") or itype.category.value,
+        "category": c.get("category"),
         "type": itype.value,
         "level": c["level"],
         "confidence": c["confidence"],
@@ -58,8 +58,9 @@ def hint_classifier(report: Mapping[str, Any]) -> dict[str, Any]:
     """Category and type from the report's type hint only, level Ⅳ (tests and benchmarks)."""
     hint = report.get("type")
     itype = IncidentType(hint) if hint else IncidentType.UNCLASSIFIED
+    unclassified = itype is IncidentType.UNCLASSIFIED
     return {
-        "category": itype.category.value,
+        "category": None if unclassified else itype.category.value,
         "type": itype.value,
         "level": 4,
         "confidence": 0.5 if hint else 0.0,

@@ -271,6 +271,42 @@ def assess_cmd(
             _fail(exc)
 
 
+@app.command("simulate")
+def simulate_cmd(
+    scenario: Annotated[
+        str,
+        typer.Argument(
+            help="typhoon, chemical_leak, new_year_bund, metro_power_failure, "
+            "food_poisoning_schools or routine_day."
+        ),
+    ],
+    rate: Annotated[
+        float | None, typer.Option(help="Events per second; default: the scenario's.")
+    ] = None,
+    duration: Annotated[float, typer.Option(help="Wall-clock seconds to run.")] = 60.0,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same run.")] = 0,
+    time_scale: Annotated[
+        float | None,
+        typer.Option(help="Simulated seconds per wall-clock second; default: the scenario's."),
+    ] = None,
+    kafka_bootstrap: KafkaOpt = None,
+) -> None:
+    """Publish a realistic Shanghai scenario (reports, readings, findings) in real time."""
+    from pipeline.simulate_cli import simulate
+
+    settings = make_settings(kafka_bootstrap=kafka_bootstrap)
+    try:
+        summary = simulate(settings, scenario, rate, duration, seed, time_scale, console)
+    except KeyError as exc:
+        console.print(f"[red]error:[/red] {exc.args[0]}")
+        raise typer.Exit(2) from None
+    out.print(
+        f"{summary.sent} events sent in {summary.elapsed_s:.1f}s "
+        f"({summary.achieved_rate:.1f}/s; {summary.defects} deliberately bad, "
+        f"{summary.duplicates} duplicates): {dict(summary.by_topic)}"
+    )
+
+
 @app.command("bench")
 def bench_cmd(
     events: Annotated[int, typer.Option(help="Events generated for every contender.")] = 20000,
@@ -299,13 +335,34 @@ def bench_cmd(
 
 
 @app.command("demo")
-def demo_cmd(kafka_bootstrap: KafkaOpt = None, es_url: EsOpt = None) -> None:
-    """Run a smoke round trip through Kafka and Elasticsearch and print what happened."""
-    from pipeline.smoke import smoke_round_trip
+def demo_cmd(
+    scenario: Annotated[str, typer.Option(help="Scenario to run.")] = "typhoon",
+    duration: Annotated[float, typer.Option(help="Wall-clock seconds of the scenario.")] = 60.0,
+    seed: Annotated[int, typer.Option(help="Random seed of the scenario.")] = 0,
+    exit_after: Annotated[
+        bool, typer.Option("--exit", help="Stop everything once the scenario has run.")
+    ] = False,
+    dashboard_port: Annotated[int, typer.Option(help="Port of the dashboard.")] = 8000,
+    logs: Annotated[Path, typer.Option(help="Directory for the child processes' logs.")] = Path(
+        "var/demo-logs"
+    ),
+    kafka_bootstrap: KafkaOpt = None,
+    es_url: EsOpt = None,
+) -> None:
+    """Run the worker, the consumers and the dashboard, then a scenario; Ctrl-C stops all."""
+    from pipeline.demo import run_demo
 
     settings = make_settings(kafka_bootstrap=kafka_bootstrap, es_url=es_url)
-    result = smoke_round_trip(settings)
-    out.print(f"smoke round trip ok: {result}")
+    run_demo(
+        settings,
+        console,
+        scenario=scenario,
+        duration_s=duration,
+        seed=seed,
+        exit_after=exit_after,
+        dashboard_port=dashboard_port,
+        log_dir=logs,
+    )
 
 
 def main() -> None:

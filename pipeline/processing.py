@@ -7,7 +7,6 @@ becomes its output document, with the document id in the ``citywatch.doc_id`` he
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -16,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pipeline.enrich import Enricher, Enrichment
+from pipeline.incident_documents import document_bytes, dumps, incident_document_from_parts
 from pipeline.settings import Settings
 from schemas.common import District, LatLon
 from schemas.deadletters import DeadLetter
@@ -71,10 +71,6 @@ class StageError(Exception):
     def __init__(self, stage: str, code: str, message: str) -> None:
         super().__init__(message)
         self.stage, self.code, self.message = stage, code, message
-
-
-def dumps(doc: Mapping[str, Any]) -> bytes:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def deadletter_message(
@@ -221,45 +217,62 @@ class Processor:
         try:
             c = self.classifier(data)
             incident_id = f"{data['source']}:{report.report_id}"
-            incident = ClassifiedIncident.model_validate(
-                {
-                    **{k: v for k, v in data.items() if k != "type"},
-                    "casualties": c.get("casualties", data.get("casualties")),
-                    "economic_loss_cny": c.get("economic_loss_cny", data.get("economic_loss_cny")),
-                    "incident_id": incident_id,
-                    "category": c["category"],
-                    "type": c["type"],
-                    "type_hint": getattr(hint, "value", hint),
-                    "level": c["level"],
-                    "confidence": c["confidence"],
-                    "district": enrichment.district,
-                    "geo": enrichment.geo,
-                    "grid_cell": enrichment.grid_cell,
-                    "exposure": enrichment.exposure,
-                    "rule": c["rule"],
-                    "explanation": c.get("explanation", {}),
-                    "counts_extracted": c.get("counts_extracted", {}),
-                    "grade_history": [
-                        {
-                            "level": c["level"],
-                            "at": now.isoformat(),
-                            "rule_id": c["rule"]["id"],
-                            "report_id": report.report_id,
-                        }
-                    ],
-                    "processed_at": now.isoformat(),
-                }
-            )
+            built = incident_document_from_parts(data, hint, c, enrichment, now)
+            if built is None:
+                incident = self._incident(data, hint, c, enrichment, now, incident_id)
         except Exception as exc:  # noqa: BLE001 - a rule that cannot grade this event
             raise StageError(
                 "classify", "classify_failed", f"classification failed: {exc!r}"
             ) from exc
-        doc = incident_document(incident, ingested_at=now)
+        if built is None:
+            value = dumps(incident_document(incident, ingested_at=now))
+        else:
+            value = document_bytes(*built)
         return OutMessage(
             self.topics.classified,
             incident_id.encode(),
-            dumps(doc),
+            value,
             [(DOC_ID_HEADER, incident_id.encode())],
+        )
+
+    @staticmethod
+    def _incident(
+        data: Mapping[str, Any],
+        hint: Any,
+        c: Mapping[str, Any],
+        enrichment: Enrichment,
+        now: datetime,
+        incident_id: str,
+    ) -> ClassifiedIncident:
+        """The classified incident, validated by its model."""
+        return ClassifiedIncident.model_validate(
+            {
+                **{k: v for k, v in data.items() if k != "type"},
+                "casualties": c.get("casualties", data.get("casualties")),
+                "economic_loss_cny": c.get("economic_loss_cny", data.get("economic_loss_cny")),
+                "incident_id": incident_id,
+                "category": c["category"],
+                "type": c["type"],
+                "type_hint": getattr(hint, "value", hint),
+                "level": c["level"],
+                "confidence": c["confidence"],
+                "district": enrichment.district,
+                "geo": enrichment.geo,
+                "grid_cell": enrichment.grid_cell,
+                "exposure": enrichment.exposure,
+                "rule": c["rule"],
+                "explanation": c.get("explanation", {}),
+                "counts_extracted": c.get("counts_extracted", {}),
+                "grade_history": [
+                    {
+                        "level": c["level"],
+                        "at": now.isoformat(),
+                        "rule_id": c["rule"]["id"],
+                        "report_id": data["report_id"],
+                    }
+                ],
+                "processed_at": now.isoformat(),
+            }
         )
 
     # --- sensor readings ----------------------------------------------------------------

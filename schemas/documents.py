@@ -51,7 +51,7 @@ def incident_document(
     data = incident.model_dump(mode="json")
     event = _event(incident.incident_id, "event", "incidents", ingested_at)
     event |= {
-        "category": [incident.category.value],
+        "category": [incident.category.value] if incident.category else [],
         "provider": incident.source.value,
         "severity": int(incident.level),
         "created": _time(incident.processed_at),

@@ -121,8 +121,9 @@ class ClassifiedIncident(IncidentReportBase):
 
     incident_id: Id
     """Identifier of the incident; follow-up reports share it."""
-    category: Category
-    """Category of the type (自然灾害, 事故灾难, 公共卫生事件, 社会安全事件)."""
+    category: Category | None
+    """Category of the type (自然灾害, 事故灾难, 公共卫生事件, 社会安全事件); null when
+    the type is ``unclassified`` (no category is guessed)."""
     type: IncidentType
     """Type decided by the classifier."""
     type_hint: IncidentType | None = None
@@ -154,7 +155,14 @@ class ClassifiedIncident(IncidentReportBase):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if self.type is not IncidentType.UNCLASSIFIED and self.type.category is not self.category:
+        if self.type is IncidentType.UNCLASSIFIED:
+            if self.category is not None:
+                raise PydanticCustomError(
+                    "invalid_value",
+                    "an unclassified incident has no category; got {category}",
+                    {"field": "category", "category": self.category.value},
+                )
+        elif self.type.category is not self.category:
             raise PydanticCustomError(
                 "invalid_value",
                 "category must be the category of type {type} ({expected})",

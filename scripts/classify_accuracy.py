@@ -195,10 +195,12 @@ def render(outcomes: Sequence[Outcome], source: str) -> str:
         if not wrong:
             lines.append("None.")
             return
-        lines.extend([
-            "| Line | Split | Expected | Classified | Matched terms | Description |",
-            "|---|---|---|---|---|---|",
-        ])
+        lines.extend(
+            [
+                "| Line | Split | Expected | Classified | Matched terms | Description |",
+                "|---|---|---|---|---|---|",
+            ]
+        )
         for o in wrong:
             expected, got = (
                 (o.item.type, o.type) if what == "type" else (str(o.item.level), str(o.level))

@@ -40,7 +40,7 @@ def test_each_line_yields_the_contract_fields():
     assert result["report_id"] == "r-1"
     assert (result["category"], result["type"], result["level"]) == ("accident", "fire", 3)
     assert result["district"] == {"code": "310101", "name": "黄浦区"}
-    assert result["rule"] == {"id": "LVL-PSA-493", "version": "2026.11.1"}
+    assert result["rule"] == {"id": "LVL-PSA-493", "version": "2026.11.2"}
     for key in (
         "confidence",
         "matched_terms",

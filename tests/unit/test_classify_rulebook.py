@@ -32,7 +32,7 @@ DOMAIN_TYPES = {
 def test_shipped_rulebook_loads_once():
     first = load_rulebook()
     assert first is load_rulebook()
-    assert first.version == "2026.11.1"
+    assert first.version == "2026.11.2"
     assert first.source_path == str(default_rulebook_path())
 
 
@@ -65,12 +65,12 @@ def test_an_explicit_path_is_read(tmp_path):
     path.write_text(
         default_rulebook_path()
         .read_text(encoding="utf-8")
-        .replace('version: "2026.11.1"', 'version: "2026.12.7"'),
+        .replace('version: "2026.11.2"', 'version: "2026.12.7"'),
         encoding="utf-8",
     )
     rb = load_rulebook(path)
     assert rb.version == "2026.12.7"
-    assert load_rulebook().version == "2026.11.1"
+    assert load_rulebook().version == "2026.11.2"
 
 
 def broken(tmp_path, old: str, new: str, count: int = 1):
@@ -141,7 +141,7 @@ def test_thresholds_must_fall_from_level_one_to_four(tmp_path):
 
 
 def test_bad_version_and_unknown_field(tmp_path):
-    path, line = broken(tmp_path, 'version: "2026.11.1"', 'version: "latest"')
+    path, line = broken(tmp_path, 'version: "2026.11.2"', 'version: "latest"')
     assert load_error(path).line == line
     path, line = broken(tmp_path, "    priority: 60\n", "    priority: 60\n    colour: red\n")
     error = load_error(path)

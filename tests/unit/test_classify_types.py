@@ -135,7 +135,7 @@ def test_structured_loss_wins_over_text():
 def test_classification_is_json_serialisable_and_frozen():
     c = classify("浦东一仓库起火，造成3人死亡", reported_at="2026-11-02T08:00:00+08:00")
     data = json.loads(json.dumps(c.to_dict(), ensure_ascii=False))
-    assert data["rule"] == {"id": "LVL-PSA-493", "version": "2026.11.1"}
+    assert data["rule"] == {"id": "LVL-PSA-493", "version": "2026.11.2"}
     assert data["level_criterion"]["criterion"] == "deaths>=3"
     assert data["graded_at"] == "2026-11-02T08:00:00+08:00"
     assert set(data["explanation"]) == {"zh", "en"}

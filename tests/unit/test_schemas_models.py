@@ -100,9 +100,13 @@ def test_classified_incident_rules(overrides, code, field):
     assert (caught.value.code, caught.value.field) == (code, field)
 
 
-def test_unclassified_may_sit_in_any_category():
-    data = classified_factory(type="unclassified", category="social_safety")
-    assert ClassifiedIncident.model_validate(data).category == "social_safety"
+def test_unclassified_has_no_category():
+    data = classified_factory(type="unclassified", category=None)
+    assert ClassifiedIncident.model_validate(data).category is None
+    with pytest.raises(ValidationError, match="unclassified incident has no category"):
+        ClassifiedIncident.model_validate(
+            classified_factory(type="unclassified", category="social_safety")
+        )
 
 
 def test_input_times_have_no_window_in_the_outputs():
