@@ -334,6 +334,27 @@ def bench_cmd(
     print(table)
 
 
+@app.command("dashboard")
+def dashboard_cmd(
+    host: Annotated[
+        str | None,
+        typer.Option(envvar="CITYWATCH_DASHBOARD_HOST", help="Address to listen on."),
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(envvar="CITYWATCH_DASHBOARD_PORT", help="Port to listen on.")
+    ] = None,
+    kafka_bootstrap: KafkaOpt = None,
+    es_url: EsOpt = None,
+) -> None:
+    """Serve the operations-center dashboard: live map, incidents, warnings, search."""
+    from consumers.dashboard.app import run
+
+    settings = make_settings(
+        kafka_bootstrap=kafka_bootstrap, es_url=es_url, dashboard_host=host, dashboard_port=port
+    )
+    run(settings, settings.dashboard_host, settings.dashboard_port)
+
+
 @app.command("demo")
 def demo_cmd(
     scenario: Annotated[str, typer.Option(help="Scenario to run.")] = "typhoon",

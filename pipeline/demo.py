@@ -77,14 +77,6 @@ def summary(settings: Settings) -> dict[str, object]:
         es.close()
 
 
-def has_dashboard() -> bool:
-    try:
-        import consumers.dashboard  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def run_demo(
     settings: Settings,
     console: Console,
@@ -101,11 +93,9 @@ def run_demo(
     children = Children(log_dir)
     try:
         children.start("worker", "worker", "--loglevel", "warning")
-        url = None
-        if has_dashboard():
-            children.start("dashboard", "dashboard", "--port", str(dashboard_port))
-            url = f"http://127.0.0.1:{dashboard_port}/"
-            console.print(f"dashboard: [bold]{url}[/bold]")
+        children.start("dashboard", "dashboard", "--port", str(dashboard_port))
+        url = f"http://127.0.0.1:{dashboard_port}/"
+        console.print(f"dashboard: [bold]{url}[/bold]")
         time.sleep(8)
         if children.dead():
             raise RuntimeError(f"{children.dead()} exited; see the logs in {log_dir}")
@@ -115,8 +105,7 @@ def run_demo(
         console.print(f"indexed: {result['counts']}")
         for line in result["warnings_issued"]:
             console.print(f"  warning issued: {line}")
-        if url:
-            console.print(f"dashboard: [bold]{url}[/bold]")
+        console.print(f"dashboard: [bold]{url}[/bold]")
         if not exit_after:
             console.print("running; Ctrl-C stops everything the demo started")
             while not children.dead():

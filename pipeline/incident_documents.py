@@ -26,7 +26,7 @@ import pydantic_core
 
 from schemas.common import COUNT_MAX, DESCRIPTION_MAX, ID_MAX, MONEY_MAX, NAME_MAX, SHORT_MAX
 from schemas.documents import DATASET_PREFIX
-from schemas.enums import Category, FacilityKind, IncidentType, Source
+from schemas.enums import FacilityKind, IncidentType, Source
 from schemas.outputs import MAX_ITEMS
 
 CASUALTY_FIELDS = ("deaths", "missing", "serious_injuries", "injuries", "affected", "evacuated")
@@ -42,7 +42,6 @@ _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
 _DISTRICT_CODE = re.compile(r"[0-9]{6}")
 _NOT_BLANK = re.compile(r"\S")
 _CATEGORY_OF_TYPE = {t.value: t.category.value for t in IncidentType}
-_CATEGORIES = frozenset(c.value for c in Category)
 _SOURCES = frozenset(s.value for s in Source)
 _FACILITY_KINDS = frozenset(k.value for k in FacilityKind)
 _UNCLASSIFIED = IncidentType.UNCLASSIFIED.value
@@ -170,13 +169,15 @@ def _exposure(value: Any) -> dict[str, Any]:
     return out
 
 
-def _category_and_type(c: Mapping[str, Any]) -> tuple[str, str]:
+def _category_and_type(c: Mapping[str, Any]) -> tuple[str | None, str]:
+    """An unclassified incident has no category; any other has its type's category."""
     category, itype = c["category"], c["type"]
-    if type(category) is not str or category not in _CATEGORIES:
-        raise _Unsure
     if type(itype) is not str or itype not in _CATEGORY_OF_TYPE:
         raise _Unsure
-    if itype != _UNCLASSIFIED and _CATEGORY_OF_TYPE[itype] != category:
+    if itype == _UNCLASSIFIED:
+        if category is not None:
+            raise _Unsure
+    elif type(category) is not str or category != _CATEGORY_OF_TYPE[itype]:
         raise _Unsure
     return category, itype
 
@@ -285,7 +286,7 @@ def _build(
         "kind": "event",
         "dataset": DATASET_PREFIX + "incidents",
         "ingested": now_iso,
-        "category": [category],
+        "category": [category] if category else [],
         "provider": source,
         "severity": level,
         "created": now_iso,

@@ -24,6 +24,8 @@ TOPIC_RISK = "risk.assessed"
 TOPIC_WARNING_COMMANDS = "warnings.commands"
 #: internal: sensor health events (sensor_offline / sensor_online)
 TOPIC_SENSOR_HEALTH = "sensors.health"
+#: operator actions from the dashboard and the CLI, audited
+TOPIC_AUDIT = "audit.actions"
 
 #: index kinds; the index name is ``{prefix}-{kind}``
 INDEX_KINDS = ("incidents", "warnings", "readings", "deadletter", "risk")
@@ -43,6 +45,7 @@ class TopicNames:
     risk: str = TOPIC_RISK
     commands: str = TOPIC_WARNING_COMMANDS
     health: str = TOPIC_SENSOR_HEALTH
+    audit: str = TOPIC_AUDIT
 
     @classmethod
     def of(cls, namespace: str = "") -> TopicNames:
@@ -60,7 +63,8 @@ class TopicNames:
 
     @property
     def all(self) -> tuple[str, ...]:
-        return self.inputs + self.outputs + (self.enriched, self.risk, self.commands, self.health)
+        internal = (self.enriched, self.risk, self.commands, self.health, self.audit)
+        return self.inputs + self.outputs + internal
 
     def index_kind(self, topic: str) -> str | None:
         """The index kind fed by an output topic."""

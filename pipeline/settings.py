@@ -136,6 +136,22 @@ class Settings(BaseSettings):
     facilities_file: Path | None = None
     """Facilities and resources registry (JSON, WGS 84); None uses the shipped sample."""
 
+    # --- Dashboard (``citywatch dashboard``) -----------------------------------------
+    dashboard_host: str = "127.0.0.1"
+    """Address the dashboard listens on."""
+    dashboard_port: int = Field(8000, ge=1, le=65535)
+    """Port of the dashboard."""
+    dashboard_operator_token: SecretStr | None = None
+    """Bearer token of operators (verify/resolve incidents, lift warnings); None disables
+    operator actions."""
+    dashboard_viewer_token: SecretStr | None = None
+    """Bearer token for reading the dashboard; None lets anyone read without a token."""
+    dashboard_group_id: str | None = None
+    """Kafka consumer group of the dashboard's live feed; None uses ``{app_id}-dashboard``.
+    Each dashboard replica needs its own."""
+    dashboard_client_queue: int = Field(256, ge=1)
+    """Most live events buffered per SSE client; a client further behind is disconnected."""
+
     # --- Local services (``citywatch services``) -------------------------------------
     data_dir: Path = Field(default_factory=_default_data_dir)
     """Local services: installs, data, logs and pid files."""

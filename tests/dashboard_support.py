@@ -8,6 +8,7 @@ uvicorn server in a thread.
 from __future__ import annotations
 
 import json
+import random
 import socket
 import threading
 import time
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import shapely
 import uvicorn
 from elasticsearch import Elasticsearch, helpers
 from kafka import KafkaAdminClient, KafkaProducer
@@ -26,7 +28,7 @@ from pydantic import SecretStr
 from pipeline.bootstrap import create_topics, install_templates
 from pipeline.clients import kafka_python_config
 from pipeline.geo.crs import convert
-from pipeline.geo.districts import all_districts, district_polygon
+from pipeline.geo.districts import all_districts, district_polygon, get_district
 from pipeline.names import INDEX_KINDS, index_name
 from pipeline.processing import DOC_ID_HEADER
 from pipeline.settings import Settings
@@ -39,38 +41,62 @@ VIEWER_TOKEN = "view-" + uuid.uuid4().hex
 
 # (type, category, Chinese description, English description)
 KINDS = [
-    ("fire", "accident", "居民楼起火,现场有浓烟,消防已出动。", "Fire in a residential building."),
-    ("road_traffic", "accident", "高架路两车相撞,道路拥堵。", "Two cars collided on the elevated road."),
-    ("waterlogging", "natural_disaster", "暴雨导致下立交积水。", "Heavy rain flooded the underpass."),
-    ("food_poisoning", "public_health", "学校食堂多名学生呕吐。", "Students vomiting after canteen lunch."),
-    ("crowd_crush", "social_safety", "地铁站台人员密集发生拥挤。", "Crowd surge on the metro platform."),
-    ("gas_supply", "accident", "小区燃气管道泄漏,居民已疏散。", "Gas leak in a housing estate, evacuated."),
+    ("fire", "accident", "居民楼起火,现场有浓烟。", "Fire in a residential building."),
+    ("road_traffic", "accident", "高架路两车相撞。", "Two cars collided on the elevated road."),
+    (
+        "waterlogging",
+        "natural_disaster",
+        "暴雨导致下立交积水。",
+        "Heavy rain flooded the underpass.",
+    ),
+    (
+        "food_poisoning",
+        "public_health",
+        "学校食堂多名学生呕吐。",
+        "Students sick after canteen lunch.",
+    ),
+    (
+        "crowd_crush",
+        "social_safety",
+        "地铁站台人员密集拥挤。",
+        "Crowd surge on the metro platform.",
+    ),
+    ("gas_supply", "accident", "小区燃气管道泄漏。", "Gas leak in a housing estate, evacuated."),
 ]
 LEVELS = [4, 4, 3, 4, 2, 4, 3, 4, 4, 1, 4, 3]
 OUTSIDE = (31.30, 120.60)  # Suzhou, outside Shanghai
 
 
-def inside_point(code: str) -> tuple[float, float]:
-    """A WGS 84 ``(lat, lon)`` inside district ``code``."""
-    polygon = district_polygon(code)
-    point = max(polygon.geoms, key=lambda p: p.area).point_on_surface()
+def inside_point(code: str, seed: int) -> tuple[float, float]:
+    """A WGS 84 ``(lat, lon)`` inside district ``code``, drawn at random from ``seed``."""
+    part = max(district_polygon(code).geoms, key=lambda p: p.area)
+    rng = random.Random(seed)
+    x0, y0, x1, y1 = part.bounds
+    for _ in range(1000):
+        lon, lat = rng.uniform(x0, x1), rng.uniform(y0, y1)
+        if part.contains(shapely.Point(lon, lat)):
+            return lat, lon
+    point = part.point_on_surface()
     return point.y, point.x
 
 
 def incident_docs(n: int, now: datetime) -> list[dict[str, Any]]:
     """``n`` incident documents, one every 7 minutes back from ``now``, over all districts.
 
-    Alternate rounds of the six kinds are described in Chinese and in English; every 50th lies outside the
-    city; every 7th was merged from two reports and re-graded.
+    Alternate rounds of the six kinds are described in Chinese and in English; every 50th
+    lies outside the city; every 60th is unclassified; every 7th was merged from two reports
+    and re-graded.
     """
     districts = all_districts()
     docs = []
     for i in range(n):
         kind, category, zh, en = KINDS[i % len(KINDS)]
+        if i % 60 == 30:  # the classifier could not decide
+            kind, category = "unclassified", None
         level = LEVELS[i % len(LEVELS)]
         at = now - timedelta(minutes=7 * i + 1)
         district = None if i % 50 == 49 else districts[i % len(districts)]
-        lat, lon = inside_point(district.code) if district else OUTSIDE
+        lat, lon = inside_point(district.code, i) if district else OUTSIDE
         g_lat, g_lon = convert(lat, lon, "wgs84", "gcj02")
         report_id = f"r-dash-{i:05d}"
         history = [{"level": level, "at": at.isoformat(), "rule_id": kind, "report_id": report_id}]
@@ -84,7 +110,7 @@ def incident_docs(n: int, now: datetime) -> list[dict[str, Any]]:
             reported_at=at.isoformat(),
             processed_at=(at + timedelta(seconds=2)).isoformat(),
             type=kind,
-            type_hint=kind,
+            type_hint=None if category is None else kind,
             category=category,
             level=level,
             location={"lat": lat, "lon": lon, "crs": "wgs84"},
@@ -98,38 +124,42 @@ def incident_docs(n: int, now: datetime) -> list[dict[str, Any]]:
     return docs
 
 
-def _warning(wid: str, seq: int, code: str, name: str, hazard: str, level: str, **kw: Any):
-    return warning_factory(
-        warning_id=wid,
-        sequence=seq,
-        district={"code": code, "name": name},
-        hazard=hazard,
-        level=level,
-        **kw,
-    )
+# warning id, sequence, district, hazard, level, action, previous level, end reason, hours ago
+WARNING_CHANGES = [
+    ("w-hp-rain", 1, "310101", "rainstorm", "blue", "issue", None, None, 5),
+    ("w-hp-rain", 2, "310101", "rainstorm", "yellow", "escalate", "blue", None, 4),
+    ("w-hp-rain", 3, "310101", "rainstorm", "orange", "escalate", "yellow", None, 3),
+    ("w-pd-gale", 1, "310115", "gale", "yellow", "issue", None, None, 5),
+    ("w-pd-gale", 2, "310115", "gale", "yellow", "end", "yellow", "cancelled", 2),
+    ("w-pd-rain", 1, "310115", "rainstorm", "blue", "issue", None, None, 1),
+    ("w-mh-heat-1", 1, "310112", "heat", "yellow", "issue", None, None, 6),
+    ("w-mh-heat-1", 2, "310112", "heat", "yellow", "end", "yellow", "expired", 4),
+    ("w-mh-heat-2", 1, "310112", "heat", "red", "issue", None, None, 2),
+    ("w-cm-water", 1, "310151", "high_water", "blue", "issue", None, None, 5),
+    ("w-cm-water", 2, "310151", "high_water", "yellow", "escalate", "blue", None, 4),
+    ("w-cm-water", 3, "310151", "high_water", "blue", "deescalate", "yellow", None, 3),
+]
 
 
 def warning_docs(now: datetime) -> list[dict[str, Any]]:
-    """Warning changes whose active set is :data:`ACTIVE_WARNINGS`."""
-    t = [(now - timedelta(hours=h)).isoformat() for h in range(7)]
-    until = (now + timedelta(hours=6)).isoformat()
-    common = {"issued_at": t[6], "valid_until": until}
-    hp, pd, mh, cm = ("310101", "黄浦区"), ("310115", "浦东新区"), ("310112", "闵行区"), ("310151", "崇明区")
-    changes = [
-        _warning("w-hp-rain", 1, *hp, "rainstorm", "blue", action="issue", at=t[5], **common),
-        _warning("w-hp-rain", 2, *hp, "rainstorm", "yellow", action="escalate", previous_level="blue", at=t[4], **common),
-        _warning("w-hp-rain", 3, *hp, "rainstorm", "orange", action="escalate", previous_level="yellow", at=t[3], **common),
-        _warning("w-pd-gale", 1, *pd, "gale", "yellow", action="issue", at=t[5], **common),
-        _warning("w-pd-gale", 2, *pd, "gale", "yellow", action="end", previous_level="yellow", end_reason="cancelled", at=t[2], **common),
-        _warning("w-pd-rain", 1, *pd, "rainstorm", "blue", action="issue", at=t[1], **common),
-        _warning("w-mh-heat-1", 1, *mh, "heat", "yellow", action="issue", at=t[6], **common),
-        _warning("w-mh-heat-1", 2, *mh, "heat", "yellow", action="end", previous_level="yellow", end_reason="expired", at=t[4], **common),
-        _warning("w-mh-heat-2", 1, *mh, "heat", "red", action="issue", at=t[2], **common),
-        _warning("w-cm-water", 1, *cm, "high_water", "blue", action="issue", at=t[5], **common),
-        _warning("w-cm-water", 2, *cm, "high_water", "yellow", action="escalate", previous_level="blue", at=t[4], **common),
-        _warning("w-cm-water", 3, *cm, "high_water", "blue", action="deescalate", previous_level="yellow", at=t[3], **common),
-    ]  # fmt: skip
-    return [warning_document(Warning.model_validate(c), ingested_at=now) for c in changes]
+    """The documents of :data:`WARNING_CHANGES`; their active set is :data:`ACTIVE_WARNINGS`."""
+    docs = []
+    for wid, seq, code, hazard, level, action, previous, reason, hours in WARNING_CHANGES:
+        data = warning_factory(
+            warning_id=wid,
+            sequence=seq,
+            district={"code": code, "name": get_district(code).name_zh},
+            hazard=hazard,
+            level=level,
+            action=action,
+            previous_level=previous,
+            end_reason=reason,
+            at=(now - timedelta(hours=hours)).isoformat(),
+            issued_at=(now - timedelta(hours=6)).isoformat(),
+            valid_until=(now + timedelta(hours=6)).isoformat(),
+        )
+        docs.append(warning_document(Warning.model_validate(data), ingested_at=now))
+    return docs
 
 
 ACTIVE_WARNINGS = [  # most severe first
@@ -215,7 +245,7 @@ class LiveServer:
     """The app served by a real uvicorn on 127.0.0.1 and a free port, in a thread."""
 
     def __init__(self, app: Any) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
@@ -262,4 +292,3 @@ def new_incident(now: datetime | None = None, **overrides: Any) -> dict[str, Any
         **overrides,
     )
     return incident_document(ClassifiedIncident.model_validate(data), ingested_at=now)
-

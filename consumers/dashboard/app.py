@@ -147,7 +147,7 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def run(settings: Settings, host: str = "127.0.0.1", port: int = 8080) -> None:
+def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the dashboard with uvicorn until interrupted."""
     import uvicorn
 

@@ -14,11 +14,6 @@ from pydantic import SecretStr
 from pipeline.names import index_name
 from pipeline.settings import Settings
 
-AUDIT_TOPIC = "audit.actions"
-"""Topic of operator actions (``<namespace>.audit.actions`` under a namespace)."""
-DEFAULT_CLIENT_QUEUE = 256
-"""Most live events buffered per SSE client before the client is disconnected."""
-
 
 def _secret(value: object) -> str | None:
     if value is None:
@@ -42,8 +37,8 @@ class DashboardConfig:
     incidents_topic: str
     warnings_topic: str
     audit_topic: str
-    commands_topic: str | None
-    """Topic of warning commands read by the worker; None when the deployment has none."""
+    commands_topic: str
+    """Topic of warning commands read by the worker."""
     incidents_index: str
     warnings_index: str
     audit_index: str
@@ -54,18 +49,16 @@ class DashboardConfig:
     def from_settings(cls, settings: Settings) -> DashboardConfig:
         """Resolve the dashboard's configuration from ``settings``."""
         topics = settings.topics()
-        namespace = settings.topic_namespace
         prefix = settings.index_prefix
-        group = getattr(settings, "dashboard_group_id", None) or f"{settings.app_id}-dashboard"
         return cls(
-            operator_token=_secret(getattr(settings, "dashboard_operator_token", None)),
-            viewer_token=_secret(getattr(settings, "dashboard_viewer_token", None)),
-            group_id=group,
-            client_queue=int(getattr(settings, "dashboard_client_queue", DEFAULT_CLIENT_QUEUE)),
+            operator_token=_secret(settings.dashboard_operator_token),
+            viewer_token=_secret(settings.dashboard_viewer_token),
+            group_id=settings.dashboard_group_id or f"{settings.app_id}-dashboard",
+            client_queue=settings.dashboard_client_queue,
             incidents_topic=topics.classified,
             warnings_topic=topics.warnings,
-            audit_topic=f"{namespace}.{AUDIT_TOPIC}" if namespace else AUDIT_TOPIC,
-            commands_topic=getattr(topics, "commands", None),
+            audit_topic=topics.audit,
+            commands_topic=topics.commands,
             incidents_index=index_name(prefix, "incidents"),
             warnings_index=index_name(prefix, "warnings"),
             audit_index=f"{prefix}-audit",

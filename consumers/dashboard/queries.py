@@ -150,7 +150,11 @@ def incident_list_body(f: IncidentFilter, page: int, size: int) -> dict[str, Any
 
 
 def incident_stats_body(f: IncidentFilter) -> dict[str, Any]:
-    """Counts by category, level, district and type, on the server (no hits returned)."""
+    """Counts by category, level, district and type, on the server (no hits returned).
+
+    Incidents outside the city have no district and unclassified ones no category; each
+    of those is counted by a ``missing`` aggregation.
+    """
     return {
         "query": incident_query(f),
         "size": 0,
@@ -160,6 +164,7 @@ def incident_stats_body(f: IncidentFilter) -> dict[str, Any]:
             "by_level": {"terms": {"field": "incident.level", "size": 4}},
             "by_district": {"terms": {"field": "incident.district.code", "size": 32}},
             "outside_city": {"missing": {"field": "incident.district.code"}},
+            "unclassified": {"missing": {"field": "incident.category"}},
             "by_type": {"terms": {"field": "incident.type", "size": 60}},
         },
     }

@@ -90,6 +90,7 @@ class DashboardStore:
             "by_level": views.buckets(aggs.get("by_level", {})),
             "by_district": views.buckets(aggs.get("by_district", {})),
             "outside_city": (aggs.get("outside_city") or {}).get("doc_count", 0),
+            "unclassified": (aggs.get("unclassified") or {}).get("doc_count", 0),
             "by_type": views.buckets(aggs.get("by_type", {})),
         }
 

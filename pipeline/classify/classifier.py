@@ -294,16 +294,25 @@ def _report_id(report: Mapping[str, Any]) -> str | None:
     return None if value is None else str(value)
 
 
-def classify_record(report: Mapping[str, Any], rulebook: Rulebook | None = None) -> dict[str, Any]:
-    """``classify_report(report, rulebook).to_dict()``, as plain data without the model."""
-    if not isinstance(report, Mapping):
-        raise ReportError("not_an_object", "an incident report must be a JSON object")
-    rulebook = rulebook or load_rulebook()
+def read_report(
+    report: Mapping[str, Any], rulebook: Rulebook
+) -> tuple[TypeDecision, dict[str, int], list[str], dict[str, str], list[str]]:
+    """A report's type decision, its counts, the counts read from its text, their phrases
+    and notes: everything grading needs."""
     matcher = rulebook.matcher
     text = report_text(report, rulebook)
     decision = detect_type(text, report.get("type"), rulebook, matcher.find(text))
     text_counts, evidence = extract_counts(text, matcher.is_negated)
     counts, extracted, notes = merge_counts(structured_counts(report), text_counts)
+    return decision, counts, extracted, evidence, notes
+
+
+def classify_record(report: Mapping[str, Any], rulebook: Rulebook | None = None) -> dict[str, Any]:
+    """``classify_report(report, rulebook).to_dict()``, as plain data without the model."""
+    if not isinstance(report, Mapping):
+        raise ReportError("not_an_object", "an incident report must be a JSON object")
+    rulebook = rulebook or load_rulebook()
+    decision, counts, extracted, evidence, notes = read_report(report, rulebook)
     reported_at = report.get("reported_at")
     return classification_record(
         rulebook=rulebook,

@@ -43,9 +43,7 @@ def metric_values(counts: Mapping[str, int]) -> dict[str, int]:
 
 def rule_metrics(rule: LevelRule) -> list[str]:
     """The metrics a ladder looks at, in first-use order."""
-    return list(
-        dict.fromkeys(m for grade in rule.grades for alternative in grade.any for m in alternative)
-    )
+    return list(rule.ladder_metrics)
 
 
 def _met(alternatives: list[dict[str, float]], values: Mapping[str, int]) -> list[dict[str, float]]:
@@ -118,7 +116,7 @@ def grade(rule: LevelRule, counts: Mapping[str, int]) -> LevelDecision:
         level=FLOOR_LEVEL,
         rule_id=rule.id,
         criterion="floor",
-        values={metric: values[metric] for metric in rule_metrics(rule)},
+        values={metric: values[metric] for metric in rule.ladder_metrics},
         source=rule.source,
         note=rule.floor_note,
     )

@@ -114,8 +114,9 @@ def _is_literal_run(needle: str) -> bool:
     return len(needle) > 1 and needle != DIGIT
 
 
-Plan = list[tuple[int, list[tuple[int, tuple[int, ...]]]]]
-"""Groups of (first literal-run check or -1, [(pattern index, further run checks)])."""
+Plan = list[tuple[int, list[int], list[tuple[int, tuple[int, ...]]]]]
+"""Groups of (first literal-run check or -1, patterns needing no other run check,
+[(pattern, its further run checks)])."""
 
 
 class PatternGate:
@@ -160,12 +161,15 @@ class PatternGate:
     def _plan(self, have: int) -> Plan:
         plan = self._plans.get(have)
         if plan is None:
-            groups: dict[int, list[tuple[int, tuple[int, ...]]]] = {}
+            groups: dict[int, tuple[list[int], list[tuple[int, tuple[int, ...]]]]] = {}
             for i, (need, runs) in enumerate(zip(self._needs, self._runs, strict=True)):
                 if need & have == need:
-                    first = runs[0] if runs else -1
-                    groups.setdefault(first, []).append((i, runs[1:]))
-            plan = list(groups.items())
+                    plain, checked = groups.setdefault(runs[0] if runs else -1, ([], []))
+                    if len(runs) > 1:
+                        checked.append((i, runs[1:]))
+                    else:
+                        plain.append(i)
+            plan = [(first, plain, checked) for first, (plain, checked) in groups.items()]
             if len(self._plans) >= PLAN_CACHE_SIZE:
                 self._plans.clear()
             self._plans[have] = plan
@@ -179,10 +183,11 @@ class PatternGate:
             have |= self._digit_bits
         out: list[int] = []
         found: dict[int, bool] = {}
-        for first, entries in self._plan(have):
+        for first, plain, checked in self._plan(have):
             if first >= 0 and not self._found(first, text, digits, found):
                 continue
-            for i, runs in entries:
+            out += plain
+            for i, runs in checked:
                 if all(self._found(r, text, digits, found) for r in runs):
                     out.append(i)
         out.sort()

@@ -41,6 +41,11 @@ METRICS: tuple[str, ...] = Metric.__args__  # type: ignore[attr-defined]
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    def _kept(self, name: str) -> Any:
+        """A private attribute's value, read without the model's attribute fallback."""
+        private = self.__pydantic_private__
+        return private.get(name) if private else None
+
 
 class Names(_Frozen):
     """A name in Chinese and English."""
@@ -124,9 +129,20 @@ class LevelRule(_Frozen):
             raise ValueError(f"grades must be listed once each from Ⅰ to Ⅳ, got levels {levels}")
         return value
 
+    _metrics: Any = PrivateAttr(default=None)
+
     def grade_source(self, grade: Grade) -> str:
         """Where a grade's thresholds come from (the grade's own mark, else the rule's)."""
         return grade.source or self.source
+
+    @property
+    def ladder_metrics(self) -> tuple[str, ...]:
+        """The metrics the ladder looks at, in first-use order (worked out once)."""
+        metrics = self._kept("_metrics")
+        if metrics is None:
+            used = (m for grade in self.grades for alternative in grade.any for m in alternative)
+            metrics = self._metrics = tuple(dict.fromkeys(used))
+        return metrics
 
 
 class NegationDef(_Frozen):
@@ -214,11 +230,6 @@ class Rulebook(_Frozen):
         if names is None:
             names = self._type_names = self._names_to_types()
         return names.get(wanted)
-
-    def _kept(self, name: str) -> Any:
-        """A private attribute's value, read without the model's attribute fallback."""
-        private = self.__pydantic_private__
-        return private.get(name) if private else None
 
     def _names_to_types(self) -> dict[str, str]:
         """Every name of every type -> the first type (in rulebook order) with that name."""

@@ -89,9 +89,13 @@ class Negator:
         """True when ``text[start:end]`` is negated within its clause."""
         left, right = clause_bounds(text, start, end)
         clause = text[left:right]
-        voids = [m.span() for m in self._not_cues.finditer(clause)] if self._not_cues else []
+        voids: list[tuple[int, int]] | None = None
         rel_start, rel_end = start - left, end - left
         for cue in self._cues.finditer(clause, 0, rel_start):
+            if voids is None:
+                voids = (
+                    [m.span() for m in self._not_cues.finditer(clause)] if self._not_cues else []
+                )
             if any(a <= cue.start() and cue.end() <= b for a, b in voids):
                 continue
             between = clause[cue.end() : rel_start]

@@ -54,16 +54,17 @@ _EXCLUDED_BOXES: tuple[tuple[float, float, float, float], ...] = (
 )
 
 
-def _in_box(lat: float, lon: float, box: tuple[float, float, float, float]) -> bool:
-    north, west, south, east = box
-    return south <= lat <= north and west <= lon <= east
-
-
 def in_mainland_china(lat: float, lon: float) -> bool:
     """Whether GCJ-02 offsets apply at this point (approximate mainland outline)."""
-    if not any(_in_box(lat, lon, box) for box in _MAINLAND_BOXES):
+    for north, west, south, east in _MAINLAND_BOXES:
+        if south <= lat <= north and west <= lon <= east:
+            break
+    else:
         return False
-    return not any(_in_box(lat, lon, box) for box in _EXCLUDED_BOXES)
+    for north, west, south, east in _EXCLUDED_BOXES:
+        if south <= lat <= north and west <= lon <= east:
+            return False
+    return True
 
 
 def _offset_lat_m(x: float, y: float) -> float:

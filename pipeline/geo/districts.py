@@ -5,6 +5,11 @@ names and 2020 census populations; provenance in ``districts.provenance.json``).
 is read and validated once into a :class:`DistrictIndex` (prepared geometries in an STRtree);
 :func:`default_index` caches the shipped one.
 
+Lookups go through a raster of the boundaries' extent, built on first use: a cell that one
+district covers wholly answers with that district, a cell that no district touches answers
+"none", and only a point in a cell that a boundary crosses is tested against the polygons
+that touch its cell. The answers are those of the polygons themselves.
+
 Inputs default to WGS-84 and are converted to GCJ-02, the datum of the boundaries, before
 the lookup. A point outside Shanghai has no district: ``None``, not an error.
 """
@@ -29,6 +34,12 @@ from pipeline.geo.crs import Datum, convert
 
 DISTRICTS_FILE = Path(__file__).resolve().parent.parent / "data" / "districts.geojson"
 BOUNDARY_DATUM = "gcj02"
+RASTER_STEP_DEG = 0.01
+"""Side of a raster cell in degrees (about 1 km)."""
+RASTER_MARGIN_DEG = 1e-9
+"""Cells are tested slightly enlarged, so rounding in locating a point cannot matter."""
+_NO_DISTRICT = -1
+_CROSSED = -2
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +82,7 @@ class DistrictIndex:
             shapely.prepare(geom)
         self._tree = shapely.STRtree(list(self._boundaries))
         self._wgs84_cache: dict[str, MultiPolygon] = {}
+        self._raster: _Raster | None = None
 
     @classmethod
     def from_geojson(cls, path: Path) -> DistrictIndex:
@@ -133,8 +145,18 @@ class DistrictIndex:
         ``bd09``. A point on a shared border belongs to the district with the lower code.
         """
         g_lat, g_lon = _to_boundary_datum(lat, lon, crs)
-        point = shapely.Point(g_lon, g_lat)
-        for i in sorted(self._tree.query(point)):
+        if self._raster is None:
+            self._raster = _Raster(self._boundaries)
+        found = self._raster.lookup(g_lon, g_lat)
+        if found is None:
+            candidates = sorted(int(i) for i in self._tree.query(shapely.Point(g_lon, g_lat)))
+        elif found >= 0:
+            return self._districts[found]
+        elif found == _NO_DISTRICT:
+            return None
+        else:
+            candidates = self._raster.crossing(g_lon, g_lat)
+        for i in candidates:
             if shapely.intersects_xy(self._boundaries[i], g_lon, g_lat):
                 return self._districts[i]
         return None
@@ -155,6 +177,50 @@ class DistrictIndex:
                 self._wgs84_cache[code] = _convert_geometry(geom, BOUNDARY_DATUM, "wgs84")
             return self._wgs84_cache[code]
         return _convert_geometry(geom, BOUNDARY_DATUM, crs)
+
+
+class _Raster:
+    """A grid over the boundaries' extent: per cell, the district covering it wholly,
+    ``_NO_DISTRICT`` when no boundary touches it, or ``_CROSSED`` with the districts (in
+    index order) whose polygons touch it."""
+
+    def __init__(self, boundaries: tuple[BaseGeometry, ...], step: float = RASTER_STEP_DEG):
+        geoms = np.array(boundaries, dtype=object)
+        self.x0, self.y0, x1, y1 = (float(v) for v in shapely.total_bounds(geoms))
+        self.step = step
+        self.nx = max(1, int(np.ceil((x1 - self.x0) / step)))
+        self.ny = max(1, int(np.ceil((y1 - self.y0) / step)))
+        cols, rows = np.meshgrid(np.arange(self.nx), np.arange(self.ny), indexing="xy")
+        west, south = self.x0 + cols.ravel() * step, self.y0 + rows.ravel() * step
+        m = RASTER_MARGIN_DEG
+        boxes = shapely.box(west - m, south - m, west + step + m, south + step + m)
+        cell_of, district_of = shapely.STRtree(geoms).query(boxes, predicate="intersects")
+        touching = np.bincount(cell_of, minlength=len(boxes))
+        cells = np.where(touching == 0, _NO_DISTRICT, _CROSSED)
+        alone = touching[cell_of] == 1
+        covered = shapely.covers(geoms[district_of[alone]], boxes[cell_of[alone]])
+        cells[cell_of[alone][covered]] = district_of[alone][covered]
+        self.cells: list[int] = cells.tolist()
+        self.crossed: dict[int, list[int]] = {}
+        for cell, district in sorted(zip(cell_of.tolist(), district_of.tolist(), strict=True)):
+            if self.cells[cell] == _CROSSED:
+                self.crossed.setdefault(cell, []).append(district)
+
+    def _cell(self, x: float, y: float) -> int | None:
+        col, row = (x - self.x0) / self.step, (y - self.y0) / self.step
+        if 0 <= col < self.nx and 0 <= row < self.ny:
+            return int(row) * self.nx + int(col)
+        return None
+
+    def lookup(self, x: float, y: float) -> int | None:
+        """The district index, a marker, or None for a point off the raster."""
+        cell = self._cell(x, y)
+        return None if cell is None else self.cells[cell]
+
+    def crossing(self, x: float, y: float) -> list[int]:
+        """The districts whose polygons touch the point's (crossed) cell, in index order."""
+        cell = self._cell(x, y)
+        return self.crossed[cell] if cell is not None else []
 
 
 def _to_boundary_datum(lat: float, lon: float, source: str) -> tuple[float, float]:

@@ -6,9 +6,9 @@ equipment, each with WGS-84 coordinates. A deployment replaces the file; the shi
 sample data and says so in its ``metadata``. The file is validated with pydantic on load; a
 bad file raises :class:`~pipeline.errors.ConfigError` naming the file and the entry.
 
-:func:`facilities_within` finds the entries within a radius: an STRtree over the points
-gives candidates inside the lat/lon bounding box of the circle, and haversine
-distances decide and order them.
+:func:`facilities_within` finds the entries within a radius: buckets of a lat/lon grid give
+the candidates inside the bounding box of the circle, and haversine distances decide and
+order them.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal, get_args
 
-import shapely
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pipeline.errors import ConfigError
@@ -28,6 +27,8 @@ from pipeline.geo.crs import Datum, convert
 from pipeline.geo.sphere import circle_boxes, haversine_m
 
 FACILITIES_FILE = Path(__file__).resolve().parent.parent / "data" / "facilities.json"
+BUCKET_DEG = 0.01
+"""Side, in degrees, of the grid buckets that index the facilities' points."""
 
 FacilityKind = Literal[
     "school",
@@ -165,8 +166,9 @@ class FacilityRegistry:
             if facility.id in self._by_id:
                 raise ValueError(f"duplicate facility id {facility.id!r}")
             self._by_id[facility.id] = facility
-        points = [shapely.Point(f.lon, f.lat) for f in self._facilities]
-        self._tree = shapely.STRtree(points)
+        self._buckets: dict[tuple[int, int], list[int]] = {}
+        for i, facility in enumerate(self._facilities):
+            self._buckets.setdefault(_bucket(facility.lat, facility.lon), []).append(i)
 
     @classmethod
     def from_file(cls, path: Path) -> FacilityRegistry:
@@ -224,7 +226,7 @@ class FacilityRegistry:
         wanted = _kind_filter(kinds)
         candidates: set[int] = set()
         for box in circle_boxes(lat, lon, radius_m):
-            candidates.update(int(i) for i in self._tree.query(shapely.box(*box)))
+            candidates.update(self._in_box(*box))
         found = []
         for i in candidates:
             facility = self._facilities[i]
@@ -235,6 +237,30 @@ class FacilityRegistry:
                 found.append((facility, distance))
         found.sort(key=lambda pair: (pair[1], pair[0].id))
         return found
+
+    def _in_box(self, west: float, south: float, east: float, north: float) -> list[int]:
+        """The facilities whose points lie in the box, edges included."""
+        if not (west <= east and south <= north):
+            return []
+        if not all(map(math.isfinite, (west, south, east, north))):
+            keys = list(self._buckets)
+        else:
+            (row0, col0), (row1, col1) = _bucket(south, west), _bucket(north, east)
+            if (row1 - row0 + 1) * (col1 - col0 + 1) > len(self._buckets):
+                keys = [k for k in self._buckets if row0 <= k[0] <= row1 and col0 <= k[1] <= col1]
+            else:
+                keys = [(r, c) for r in range(row0, row1 + 1) for c in range(col0, col1 + 1)]
+        inside = []
+        for key in keys:
+            for i in self._buckets.get(key, ()):
+                f = self._facilities[i]
+                if west <= f.lon <= east and south <= f.lat <= north:
+                    inside.append(i)
+        return inside
+
+
+def _bucket(lat: float, lon: float) -> tuple[int, int]:
+    return math.floor(lat / BUCKET_DEG), math.floor(lon / BUCKET_DEG)
 
 
 def _kind_filter(kinds: Iterable[str] | str | None) -> frozenset[str] | None:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import base64
-import json
 import os
 import pwd
 import shutil
 import subprocess
 import time
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +26,11 @@ from pipeline.services.config import (
     kafka_log4j2_properties,
     kafka_server_properties,
 )
+from pipeline.services.probes import es_healthy, es_version, kafka_answers
+from pipeline.services.security import KafkaSecurity
 from pipeline.settings import Settings
+
+__all__ = ["down", "es_healthy", "es_version", "kafka_answers", "status", "up"]
 
 
 @dataclass(frozen=True)
@@ -44,55 +45,6 @@ class ServiceStatus:
     managed: bool
 
 
-# --- probes ---------------------------------------------------------------------------
-
-
-def kafka_answers(port: int, timeout_s: float = 5.0) -> bool:
-    """True when a broker on 127.0.0.1:port answers a metadata request."""
-    from kafka import KafkaAdminClient
-    from kafka.errors import KafkaError
-
-    try:
-        admin = KafkaAdminClient(
-            bootstrap_servers=[f"127.0.0.1:{port}"],
-            request_timeout_ms=int(timeout_s * 1000),
-            client_id="citywatch-probe",
-        )
-    except (KafkaError, OSError, ValueError):
-        return False
-    try:
-        admin.list_topics()
-        return True
-    except (KafkaError, OSError):
-        return False
-    finally:
-        admin.close()
-
-
-def es_version(port: int, timeout_s: float = 5.0) -> str | None:
-    """The node's version when Elasticsearch on 127.0.0.1:port answers, else None.
-
-    Asks the nodes API: the integ-test distribution answers ``GET /`` with 405.
-    """
-    url = f"http://127.0.0.1:{port}/_nodes/_local?filter_path=nodes.*.version"
-    try:
-        with urllib.request.urlopen(url, timeout=timeout_s) as resp:
-            nodes = json.load(resp).get("nodes", {})
-    except (urllib.error.URLError, OSError, ValueError):
-        return None
-    return next((n.get("version") for n in nodes.values()), None) or "unknown"
-
-
-def es_healthy(port: int, timeout_s: float = 5.0) -> bool:
-    """True when the cluster health is yellow or green."""
-    url = f"http://127.0.0.1:{port}/_cluster/health?wait_for_status=yellow&timeout=1s"
-    try:
-        with urllib.request.urlopen(url, timeout=timeout_s) as resp:
-            return json.load(resp).get("status") in ("yellow", "green")
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
-
-
 # --- Kafka ----------------------------------------------------------------------------
 
 
@@ -105,19 +57,24 @@ def _java(java_home: Path | None) -> str:
     return java
 
 
-def start_kafka(settings: Settings, console: Console) -> None:
+def start_kafka(
+    settings: Settings, console: Console, security: KafkaSecurity | None = None
+) -> None:
+    """Start the broker (formatting its storage first); with ``security`` on SASL_SSL."""
     paths = ensure_kafka(settings, console)
-    if process.read_pid(paths.pid) and kafka_answers(settings.local_kafka_port):
+    probe = security.client_config() if security else None
+    if process.read_pid(paths.pid) and kafka_answers(settings.local_kafka_port, 5, probe):
         console.print(f"Kafka already running (pid {process.read_pid(paths.pid)}).")
         return
-    if kafka_answers(settings.local_kafka_port, timeout_s=2):
+    if kafka_answers(settings.local_kafka_port, 2, probe):
         console.print(
             f"A Kafka broker not started by citywatch answers on port "
             f"{settings.local_kafka_port}; using it."
         )
         return
     paths.data.mkdir(parents=True, exist_ok=True)
-    paths.config.write_text(kafka_server_properties(settings, paths))
+    paths.config.write_text(kafka_server_properties(settings, paths, security))
+    paths.config.chmod(0o600)
     paths.log4j.write_text(kafka_log4j2_properties(paths))
     java = _java(settings.local_kafka_java_home)
     jvm = kafka_jvm_args(settings, paths)
@@ -125,6 +82,7 @@ def start_kafka(settings: Settings, console: Console) -> None:
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         argv = [java, *jvm, "kafka.tools.StorageTool", "format"]
         argv += ["--cluster-id", cluster_id, "--config", str(paths.config)]
+        argv += security.format_arguments() if security else []
         result = subprocess.run(argv, capture_output=True, text=True, check=False)  # noqa: S603
         if result.returncode != 0:
             raise ServiceError(f"Formatting Kafka storage failed: {result.stderr or result.stdout}")
@@ -213,16 +171,30 @@ def start_elasticsearch(settings: Settings, console: Console) -> None:
 # --- orchestration --------------------------------------------------------------------
 
 
-def up(settings: Settings, console: Console) -> None:
-    """Start both services (idempotent) and wait until both answer."""
-    start_kafka(settings, console)
-    start_elasticsearch(settings, console)
+def up(
+    settings: Settings,
+    console: Console,
+    *,
+    kafka: bool = True,
+    elasticsearch: bool = True,
+    kafka_security: KafkaSecurity | None = None,
+) -> None:
+    """Start the services (idempotent) and wait until they answer.
+
+    ``kafka``/``elasticsearch`` select the services (both by default); ``kafka_security``
+    gives the broker a SASL_SSL client listener instead of PLAINTEXT.
+    """
+    if kafka:
+        start_kafka(settings, console, kafka_security)
+    if elasticsearch:
+        start_elasticsearch(settings, console)
     kpaths, epaths = KafkaPaths.of(settings), ElasticsearchPaths.of(settings)
     deadline = time.monotonic() + settings.services_timeout_s
-    kafka_ok = es_ok = False
+    kafka_ok, es_ok = not kafka, not elasticsearch
+    probe = kafka_security.client_config() if kafka_security else None
     with console.status("Waiting for Kafka and Elasticsearch to answer ..."):
         while time.monotonic() < deadline and not (kafka_ok and es_ok):
-            kafka_ok = kafka_ok or kafka_answers(settings.local_kafka_port, timeout_s=3)
+            kafka_ok = kafka_ok or kafka_answers(settings.local_kafka_port, 3, probe)
             es_ok = es_ok or es_healthy(settings.local_es_port, timeout_s=3)
             for ok, pid_file, log, name in (
                 (kafka_ok, kpaths.pid, kpaths.log, "Kafka"),
@@ -241,18 +213,19 @@ def up(settings: Settings, console: Console) -> None:
             f"Elasticsearch did not report yellow/green within "
             f"{settings.services_timeout_s:.0f}s; read {epaths.log} and {epaths.logs}"
         )
-    console.print(
-        f"[green]Kafka[/green] 127.0.0.1:{settings.local_kafka_port} and "
-        f"[green]Elasticsearch[/green] http://127.0.0.1:{settings.local_es_port} are up."
-    )
+    started = [f"[green]Kafka[/green] 127.0.0.1:{settings.local_kafka_port}"] if kafka else []
+    if elasticsearch:
+        started.append(f"[green]Elasticsearch[/green] http://127.0.0.1:{settings.local_es_port}")
+    console.print(f"{' and '.join(started)} {'are' if len(started) > 1 else 'is'} up.")
 
 
-def down(settings: Settings, console: Console) -> None:
+def down(
+    settings: Settings, console: Console, *, kafka: bool = True, elasticsearch: bool = True
+) -> None:
     """Stop what ``up`` started (by pid file), waiting for each to exit."""
-    for name, pid_file in (
-        ("Elasticsearch", ElasticsearchPaths.of(settings).pid),
-        ("Kafka", KafkaPaths.of(settings).pid),
-    ):
+    selected = [("Elasticsearch", ElasticsearchPaths.of(settings).pid)] if elasticsearch else []
+    selected += [("Kafka", KafkaPaths.of(settings).pid)] if kafka else []
+    for name, pid_file in selected:
         if process.stop(pid_file, timeout_s=90):
             console.print(f"{name} stopped.")
         else:

@@ -84,6 +84,14 @@ def page(settings, tmp_path):
         errors: list[str] = []
         page = context.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on(
+            "console",
+            lambda m: (
+                errors.append(m.text)
+                if m.type == "error" and not m.text.startswith("Failed to load resource")
+                else None
+            ),
+        )
         page.set_default_timeout(15_000)
         yield page
         context.close()
@@ -127,7 +135,8 @@ def test_dashboard_in_chromium(served, page, es, tmp_path):
     assert warnings.count() == len(ACTIVE_WARNINGS)
     assert warnings.first.get_attribute("data-level") == "red"
     assert "共 300 起" in page.inner_text("#incident-total")
-    assert page.locator("#stats-category .bar-row").count() == 4
+    assert page.locator("#stats-category .bar-row").count() == 5  # four and unclassified
+    assert "未分类" in page.inner_text("#stats-category")
 
     # A live incident produced to Kafka shows up within 5 seconds.
     live = new_incident()
@@ -140,7 +149,17 @@ def test_dashboard_in_chromium(served, page, es, tmp_path):
     assert time.monotonic() - started < LIVE_DEADLINE_S
     assert rows.first.get_attribute("data-id") == live_id
     assert page.locator(f'#map circle.marker[data-id="{live_id}"]').count() == 1
+    index_documents(es, scope, "incidents", [live])  # what the worker's indexer does
     page.screenshot(path=str(tmp_path / "dashboard-zh.png"))
+
+    # The central city, zoomed: the seven central districts fill the map.
+    whole = page.get_attribute("#map", "viewBox")
+    page.click("#zoom-toggle")
+    central = page.get_attribute("#map", "viewBox")
+    assert float(central.split()[2]) < float(whole.split()[2]) / 3
+    page.screenshot(path=str(tmp_path / "dashboard-central.png"))
+    page.click("#zoom-toggle")
+    assert page.get_attribute("#map", "viewBox") == whole
 
     # English on the toggle: interface strings and coded values are relabelled.
     page.click("#lang-toggle")

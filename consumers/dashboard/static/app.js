@@ -4,7 +4,7 @@
 
 import { h, $, api, debounce, ApiError } from "./dom.js";
 import { t, setLang, currentLang, setLabels, labelsOf, translatePage } from "./i18n.js";
-import { drawDistricts, drawMarkers, onMapClicks } from "./map.js";
+import { drawDistricts, drawMarkers, onMapClicks, zoomCentral } from "./map.js";
 import { incidentRow, renderIncidents, renderPager, renderWarnings, renderStats } from "./lists.js";
 import { openDetail, closeDetail, askForAction } from "./detail.js";
 
@@ -22,6 +22,7 @@ const state = {
   districts: null,
   stats: null,
   pendingNew: 0,
+  central: false,
 };
 
 const isOperator = () => state.role === "operator";
@@ -134,11 +135,16 @@ function connectLive() {
   return source;
 }
 
-async function showDetail(id) {
+async function showDetail(id, attempt = 1) {
   try {
     await openDetail(id, { operator: isOperator(), onAction: changeStatus });
   } catch (err) {
-    report(err);
+    // A live incident can arrive a moment before it is searchable: try again shortly.
+    if (err instanceof ApiError && err.status === 404 && attempt < 4) {
+      setTimeout(() => showDetail(id, attempt + 1), 1000);
+    } else {
+      report(err);
+    }
   }
 }
 
@@ -187,6 +193,7 @@ function readFilters() {
 function applyLanguage() {
   translatePage();
   $("lang-toggle").textContent = currentLang() === "zh" ? "EN" : "中文";
+  $("zoom-toggle").textContent = t(state.central ? "whole_city" : "central_city");
   $("role-label").textContent = t(`role_${state.role}`);
   $("login-button").textContent = t(state.authenticated ? "logout" : "login");
   setLive($("live-status").dataset.state);
@@ -222,6 +229,11 @@ function wire() {
   $("next-page").addEventListener("click", () => { state.page += 1; loadIncidents().catch(report); });
   $("new-incidents").addEventListener("click", () => { state.page = 1; loadIncidents().catch(report); });
   $("detail-close").addEventListener("click", closeDetail);
+  $("zoom-toggle").addEventListener("click", () => {
+    state.central = !state.central;
+    zoomCentral(state.central);
+    $("zoom-toggle").textContent = t(state.central ? "whole_city" : "central_city");
+  });
   document.addEventListener("keydown", (e) => { if (e.key === "Escape") closeDetail(); });
   onMapClicks((code) => {
     $("f-district").value = state.filter.district.includes(code) ? "" : code;

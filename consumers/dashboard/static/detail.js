@@ -72,7 +72,7 @@ export function renderDetail(detail, ctx) {
   const doc = detail.document;
   const inc = doc.incident;
   const body = $("detail-body");
-  body.replaceChildren(
+  const parts = [
     h("h2", null, t("incident"), " ", h("span", { class: `level-badge lvl-${inc.level}` }, label("level", inc.level))),
     h("p", { class: "detail-message" }, doc.message),
     h("dl", { class: "detail-facts" },
@@ -96,7 +96,8 @@ export function renderDetail(detail, ctx) {
     section("resources", facilityList(detail.resources)),
     section("facilities", facilityList(inc.exposure?.facilities || [])),
     section("audit", auditTrail(detail.audit)),
-  );
+  ];
+  body.replaceChildren(...parts.filter(Boolean));
   $("detail").hidden = false;
   $("detail").dataset.id = inc.id;
 }

@@ -6,7 +6,7 @@ const STRINGS = {
   zh: {
     title: "上海市应急管理 · 城市运行态势",
     live: "实时", offline: "连接中断", connecting: "连接中",
-    map: "区域态势", warning_level: "预警等级", incident_level: "事件等级", no_warning: "无预警",
+    map: "区域态势", central_city: "中心城区", whole_city: "全市", warning_level: "预警等级", incident_level: "事件等级", no_warning: "无预警",
     blue: "蓝色", yellow: "黄色", orange: "橙色", red: "红色",
     incidents: "事件列表", total: "共 {n} 起", new_incidents: "{n} 起新事件",
     all_districts: "全部区", all_categories: "全部类别", all_levels: "全部等级",
@@ -34,13 +34,14 @@ const STRINGS = {
   en: {
     title: "Shanghai Emergency Management · City Situation",
     live: "Live", offline: "Disconnected", connecting: "Connecting",
-    map: "Districts", warning_level: "Warning level", incident_level: "Incident level",
+    map: "Districts", central_city: "Central city", whole_city: "Whole city",
+    warning_level: "Warning level", incident_level: "Incident level",
     no_warning: "No warning", blue: "Blue", yellow: "Yellow", orange: "Orange", red: "Red",
     incidents: "Incidents", total: "{n} incidents", new_incidents: "{n} new incidents",
     all_districts: "All districts", all_categories: "All categories", all_levels: "All levels",
     since: "From", until: "To", search_placeholder: "Search (Chinese or English)",
     apply: "Search", reset: "Reset", prev: "Previous", next: "Next", page: "Page {p} of {n}",
-    empty: "No incidents match", reports: "{n} reports", outside_city: "Outside the city",
+    empty: "No incidents match", reports: "{n} reports", reports_one: "1 report", outside_city: "Outside the city",
     active_warnings: "Active warnings", no_active_warnings: "No active warnings",
     timeline: "Timeline", lift_requested: "Lift requested by {who}",
     counts: "Counts", by_category: "By category", by_level: "By level", by_district: "By district",
@@ -82,6 +83,7 @@ export function setLabels(value) {
 
 /** An interface string, with {name} placeholders filled from `vars`. */
 export function t(key, vars = {}) {
+  if (vars.n === 1 && STRINGS[lang][`${key}_one`]) key = `${key}_one`;
   const text = STRINGS[lang][key] ?? STRINGS.zh[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
 }

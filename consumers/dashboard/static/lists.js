@@ -78,7 +78,7 @@ export function renderWarnings(items, { operator, onLift }) {
   list.replaceChildren(
     ...items.map((w) => {
       const li = h("li", { class: `warning w-${w.level}`, dataset: { warningId: w.warning_id, level: w.level } });
-      li.append(
+      const parts = [
         h("div", { class: "row-head", onclick: () => toggleTimeline(li, w.warning_id) },
           h("span", { class: `swatch w-${w.level}` }),
           h("span", { class: "warning-title" }, warningTitle(w)),
@@ -87,7 +87,8 @@ export function renderWarnings(items, { operator, onLift }) {
         ),
         w.lift_requested ? h("div", { class: "muted" }, t("lift_requested", { who: w.lift_requested.actor })) : null,
         operator ? h("button", { type: "button", class: "lift", onclick: () => onLift(w) }, t("lift")) : null,
-      );
+      ];
+      li.append(...parts.filter(Boolean));
       return li;
     }),
   );
@@ -108,7 +109,9 @@ function bars(container, rows) {
 }
 
 export function renderStats(stats) {
-  bars($("stats-category"), stats.by_category.map((b) => ({ key: b.key, label: label("category", b.key), count: b.count })));
+  const categories = stats.by_category.map((b) => ({ key: b.key, label: label("category", b.key), count: b.count }));
+  if (stats.unclassified) categories.push({ key: "unclassified", label: label("type", "unclassified"), count: stats.unclassified });
+  bars($("stats-category"), categories);
   const levels = [...stats.by_level].sort((a, b) => a.key - b.key);
   bars($("stats-level"), levels.map((b) => ({ key: b.key, label: label("level", b.key), count: b.count, cls: `lvl-${b.key}` })));
   const districts = stats.by_district.map((b) => ({ key: b.key, label: label("district", b.key), count: b.count }));

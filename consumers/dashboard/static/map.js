@@ -8,8 +8,10 @@ import { t, label, currentLang, formatNumber } from "./i18n.js";
 const UNITS_PER_DEGREE = 1000;
 const MARKER_RADIUS = { 1: 11, 2: 9, 3: 7, 4: 6 };
 
+const CENTRAL = (code) => code < "310112"; // the seven central districts
 let projection = null;
 let features = [];
+let zoomed = false;
 let onDistrictClick = () => {};
 let onMarkerClick = () => {};
 
@@ -81,7 +83,7 @@ export function drawDistricts(collection, selected = []) {
   features = collection.features;
   projection ||= makeProjection(features);
   const svg = $("map");
-  svg.setAttribute("viewBox", `0 0 ${projection.width.toFixed(0)} ${projection.height.toFixed(0)}`);
+  setView();
   let layer = svg.querySelector("#district-layer");
   if (!layer) {
     layer = s("g", { id: "district-layer" });
@@ -104,7 +106,7 @@ export function drawDistricts(collection, selected = []) {
     });
     layer.append(path);
     const [x, y] = projection.point(props.label);
-    const small = props.code < "310112"; // the seven central districts
+    const small = CENTRAL(props.code);
     labels.append(
       s("text", { x, y, class: small ? "district-label small" : "district-label" }, districtName(props)),
     );
@@ -137,6 +139,31 @@ export function drawMarkers(incidents) {
       }),
     );
   }
+}
+
+function centralBox() {
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const f of features.filter((f) => CENTRAL(f.properties.code))) {
+    eachPosition(f.geometry, (p) => {
+      const [x, y] = projection.point(p).map(Number);
+      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+    });
+  }
+  const pad = 8;
+  return [x0 - pad, y0 - pad, x1 - x0 + 2 * pad, y1 - y0 + 2 * pad];
+}
+
+function setView() {
+  const svg = $("map");
+  const box = zoomed ? centralBox() : [0, 0, projection.width, projection.height];
+  svg.setAttribute("viewBox", box.map((v) => v.toFixed(0)).join(" "));
+  svg.classList.toggle("zoomed", zoomed);
+}
+
+/** Show the central city (true) or the whole city (false). */
+export function zoomCentral(value) {
+  zoomed = value;
+  if (projection) setView();
 }
 
 export function onMapClicks(district, marker) {

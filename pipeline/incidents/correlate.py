@@ -1,0 +1,264 @@
+"""Correlation: reports of one incident become one incident record, with its audit.
+
+:class:`Correlator` works on the state of one district (:class:`DistrictIncidents`; a Faust
+table value keyed by :func:`~pipeline.incidents.state.district_key`). For each classified
+report, in this order:
+
+1. a report already in the state (a redelivery) changes nothing (``change="duplicate"``);
+2. a follow-up (``updates_report_id`` naming a report of the same source) joins the
+   incident of that report, whatever its category, place or time, and re-grades it: the
+   named report's counts and grade are replaced by the follow-up's;
+3. a report that a follow-up already in the state names joins that follow-up's incident
+   (out-of-order arrival);
+4. otherwise it merges into the nearest open incident (not resolved or closed) of the same
+   category with a report within ``max_distance_m`` (inclusive), provided its time lies
+   within ``max_gap_s`` (inclusive) of the incident's span of report times; the distance
+   to an incident is that to its nearest report, ties go to the latest active incident.
+   Unclassified reports never merge and nothing merges into them;
+5. otherwise it opens a new incident whose id is its own key ``<source>:<report_id>``.
+
+The level is the highest justified by any report's latest grade
+(:func:`~pipeline.incidents.members.level_setter`). A level change, and every re-grade
+by a follow-up even when the level stays, appends to ``grade_history``; every merge,
+re-grade and split appends to ``merge_history``.
+
+After each report, incidents whose last activity lies more than ``retention_s`` before
+the latest report time seen are dropped from the state, and at most ``max_incidents`` are
+kept (the least recently active go first), so the state stays bounded; Elasticsearch keeps
+their records. A follow-up whose report has been dropped is correlated like any new report,
+and a report older than the window still gets its record, though its incident is not kept.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pipeline.geo.sphere import Box, circle_boxes, haversine_m
+from pipeline.incidents.members import (
+    UNCLASSIFIED,
+    as_mapping,
+    latest_grades,
+    level_setter,
+    member_from_report,
+    root_of,
+    updates_report_id,
+)
+from pipeline.incidents.records import (
+    IncidentUpdate,
+    level_change,
+    level_text,
+    new_incident,
+    update_of,
+)
+from pipeline.incidents.split import split_report
+from pipeline.incidents.state import (
+    ROMAN,
+    DistrictIncidents,
+    GradeEntry,
+    Incident,
+    Member,
+    MergeEntry,
+    report_key,
+)
+
+__all__ = ["Correlator", "correlate", "split", "update_of"]
+
+
+def _overlaps(incident_box: tuple[float, float, float, float], box: Box) -> bool:
+    south, west, north, east = incident_box
+    min_lon, min_lat, max_lon, max_lat = box
+    return south <= max_lat and north >= min_lat and west <= max_lon and east >= min_lon
+
+
+def _inside(lat: float, lon: float, box: Box) -> bool:
+    min_lon, min_lat, max_lon, max_lat = box
+    return min_lat <= lat <= max_lat and min_lon <= lon <= max_lon
+
+
+class Correlator:
+    """Merges reports into incidents, re-grades on follow-ups, splits on operator request."""
+
+    def __init__(
+        self,
+        *,
+        max_distance_m: float = 500.0,
+        max_gap_s: float = 1800.0,
+        retention_s: float = 86400.0,
+        max_incidents: int = 1000,
+    ) -> None:
+        self.max_distance_m = max_distance_m
+        self.max_gap_s = max_gap_s
+        self.retention_s = retention_s
+        self.max_incidents = max_incidents
+
+    def correlate(
+        self,
+        state: DistrictIncidents,
+        report: Any,
+        *,
+        max_distance_m: float | None = None,
+        max_gap_s: float | None = None,
+    ) -> tuple[DistrictIncidents, IncidentUpdate]:
+        """Take one classified report into ``state`` (updated in place and returned)."""
+        data = dict(as_mapping(report))
+        key = report_key(str(data.get("source")), str(data.get("report_id")))
+        known = state.incident_of(key)
+        if known is not None:
+            update = update_of(known, state.key, "duplicate", report_id=str(data["report_id"]))
+            return state, update
+        member = member_from_report(data, state.seq + 1)
+        state.seq += 1
+        if state.watermark is None or member.reported_at > state.watermark:
+            state.watermark = member.reported_at
+        distance = self.max_distance_m if max_distance_m is None else max_distance_m
+        gap = timedelta(seconds=self.max_gap_s if max_gap_s is None else max_gap_s)
+        incident, action, reason, metres = self._target(state, member, distance, gap)
+        if incident is None:
+            reason = f"initial grade {ROMAN[member.level]} from report {key}"
+            incident = new_incident(member, data, reason)
+            state.incidents[incident.incident_id] = incident
+            self.prune(state)
+            return state, update_of(incident, state.key, "new", report_id=member.report_id)
+        previous = incident.level
+        before = latest_grades(incident.members)
+        incident.add(member)
+        if incident.type == UNCLASSIFIED and action == "regrade" and member.category:
+            incident.type, incident.category = member.type, member.category
+            reason += f"; type unclassified -> {member.type}"
+        setter = level_setter(incident.members)
+        incident.level = setter.level
+        incident.merge_history.append(
+            MergeEntry(
+                action=action,  # type: ignore[arg-type]
+                report_id=member.report_id,
+                source=member.source,
+                at=member.reported_at,
+                reason=reason,
+                updates_report_id=updates_report_id(member),
+                distance_m=None if metres is None else round(metres, 1),
+            )
+        )
+        if action == "regrade" or incident.level != previous:
+            if action == "regrade":
+                target = root_of(incident.members, key)
+                was = before[target].level if target in before else member.level
+                what = (
+                    f"follow-up {key} re-grades report {target} ({level_text(was, member.level)})"
+                )
+            else:
+                what = f"report {key} merged at {ROMAN[member.level]}"
+            incident.grade_history.append(
+                GradeEntry(
+                    level=incident.level,
+                    at=member.reported_at,
+                    rule_id=setter.rule_id,
+                    report_id=member.report_id,
+                    reason=f"{what}; incident level {level_text(previous, incident.level)}",
+                    change=level_change(previous, incident.level),  # type: ignore[arg-type]
+                )
+            )
+        update = update_of(
+            incident, state.key, action, report_id=member.report_id, previous_level=previous
+        )
+        self.prune(state)
+        return state, update
+
+    def _target(
+        self, state: DistrictIncidents, member: Member, distance: float, gap: timedelta
+    ) -> tuple[Incident | None, str, str, float | None]:
+        """The incident the member joins, the action, the reason and the distance."""
+        if member.updates:
+            incident = state.incident_of(member.updates)
+            if incident is not None:
+                return incident, "regrade", f"follow-up to report {member.updates}", None
+        incident = state.incident_updating(member.key)
+        if incident is not None:
+            return incident, "merge", "a follow-up to this report is in the incident", None
+        if member.category is None:
+            return None, "", "", None
+        lat, lon = member.lat, member.lon
+        boxes = circle_boxes(lat, lon, distance + 1.0)
+        best: tuple[float, float, str] | None = None
+        chosen: tuple[Incident, str] | None = None
+        for incident in state.incidents.values():
+            if not incident.is_open or incident.category != member.category:
+                continue
+            if not (
+                incident.first_reported_at - gap
+                <= member.reported_at
+                <= incident.last_reported_at + gap
+            ):
+                continue
+            if not any(_overlaps(incident.box, box) for box in boxes):
+                continue
+            near = [
+                (haversine_m(lat, lon, m.lat, m.lon), m.key)
+                for m in incident.members.values()
+                if any(_inside(m.lat, m.lon, box) for box in boxes)
+            ]
+            if not near or (nearest := min(near))[0] > distance:
+                continue
+            rank = (nearest[0], -incident.last_activity_at.timestamp(), incident.incident_id)
+            if best is None or rank < best:
+                best, chosen = rank, (incident, nearest[1])
+        if chosen is None or best is None:
+            return None, "", "", None
+        incident, nearest = chosen
+        reason = (
+            f"same category {member.category}: {best[0]:.0f} m from report {nearest}, "
+            f"within {gap.total_seconds() / 60:g} min of the incident's reports"
+        )
+        return incident, "merge", reason, best[0]
+
+    def split(
+        self,
+        state: DistrictIncidents,
+        incident_id: str,
+        report: str,
+        by: str,
+        reason: str,
+        at: datetime | str,
+        *,
+        exposure: dict[str, Any] | None = None,
+    ) -> tuple[DistrictIncidents, list[IncidentUpdate]]:
+        """:func:`~pipeline.incidents.split.split_report`: move a report to a new incident."""
+        return split_report(state, incident_id, report, by, reason, at, exposure=exposure)
+
+    def prune(self, state: DistrictIncidents, now: datetime | None = None) -> list[str]:
+        """Drop incidents beyond the retention window or the size bound; returns their ids."""
+        clock = now or state.watermark
+        dropped: list[str] = []
+        if clock is not None:
+            cutoff = clock - timedelta(seconds=self.retention_s)
+            dropped = [i for i, inc in state.incidents.items() if inc.last_activity_at < cutoff]
+        excess = len(state.incidents) - len(dropped) - self.max_incidents
+        if excess > 0:
+            rest = sorted(
+                (inc.last_activity_at, i) for i, inc in state.incidents.items() if i not in dropped
+            )
+            dropped += [i for _, i in rest[:excess]]
+        for incident_id in dropped:
+            del state.incidents[incident_id]
+        return dropped
+
+
+_DEFAULT = Correlator()
+
+
+def correlate(
+    state: DistrictIncidents,
+    report: Any,
+    *,
+    max_distance_m: float = 500.0,
+    max_gap_s: float = 1800.0,
+) -> tuple[DistrictIncidents, IncidentUpdate]:
+    """:meth:`Correlator.correlate` with the default retention (24 h, 1000 incidents)."""
+    return _DEFAULT.correlate(state, report, max_distance_m=max_distance_m, max_gap_s=max_gap_s)
+
+
+def split(
+    state: DistrictIncidents, incident_id: str, report: str, by: str, reason: str, at: Any
+) -> tuple[DistrictIncidents, list[IncidentUpdate]]:
+    """:meth:`Correlator.split` with the default correlator."""
+    return _DEFAULT.split(state, incident_id, report, by, reason, at)
