@@ -4,6 +4,8 @@
   classify -> ``incidents.classified`` (or ``deadletter``).
 - ``process_readings``: sensor readings -> validate, enrich -> ``sensors.enriched``
   (or ``deadletter``).
+- ``assess_readings``, ``warning_commands``, ``correlate_reports``: see
+  :mod:`pipeline.stateful_agents`.
 - ``index_outputs``: ``incidents.classified``, ``warnings.issued``, ``sensors.enriched``
   and ``deadletter`` -> Elasticsearch bulk; a document Elasticsearch rejects as bad data is
   dead-lettered with stage ``index``.
@@ -16,113 +18,24 @@ their own errors; concurrency is 1.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import faust
 
 from pipeline.app import Topics
-from pipeline.assess import Assessor
 from pipeline.indexing import BulkAction
-from pipeline.processing import Origin, OutMessage, Processor
-from pipeline.retry import Backoff, retry_async
+from pipeline.processing import OutMessage, Processor
+from pipeline.publishing import Publisher, origin_of
+from pipeline.retry import Backoff
 from pipeline.settings import Settings
 from pipeline.sink import BulkSink
+from pipeline.stateful_agents import register_stateful_agents
 from pipeline.to_index import OutputIndexer
-from pipeline.warnings.profiles import load_profile
-from pipeline.warnings.registry import SensorRegistry
 
 log = logging.getLogger("citywatch.agents")
-
-
-def origin_of(event: faust.EventT) -> Origin:
-    msg = event.message
-    return Origin(
-        topic=msg.topic,
-        partition=msg.partition,
-        offset=msg.offset,
-        key=msg.key,
-        headers=list(msg.headers or []),
-        timestamp=msg.timestamp,
-    )
-
-
-class Publisher:
-    """Sends output messages and waits until Kafka acknowledged every one."""
-
-    def __init__(self, topics: Topics, backoff: Backoff) -> None:
-        self.topics = topics
-        self.backoff = backoff
-
-    async def publish(self, messages: Sequence[OutMessage]) -> None:
-        if messages:
-            await retry_async(
-                f"publish of {len(messages)} messages",
-                lambda: self._send_all(messages),
-                retry_on=(Exception,),
-                backoff=self.backoff,
-            )
-
-    async def _send_all(self, messages: Sequence[OutMessage]) -> None:
-        futures = [
-            await self.topics.output(m.topic).send(
-                key=m.key, value=m.value, headers=m.headers or None
-            )
-            for m in messages
-        ]
-        await asyncio.gather(*futures)
-
-
-def register_assessment(
-    app: faust.App, settings: Settings, topics: Topics, publisher: Publisher
-) -> tuple[Assessor, Any]:
-    """Warning state in changelog-backed tables, an agent per reading, a timer for expiry."""
-    json_schema = faust.Schema(key_serializer="json", value_serializer="json")
-    sensors = app.Table(
-        "citywatch-sensor-state",
-        default=None,
-        partitions=settings.topic_partitions,
-        schema=json_schema,
-    )
-    warnings = app.Table(
-        "citywatch-warning-state",
-        default=None,
-        partitions=settings.topic_partitions,
-        schema=json_schema,
-    )
-    assessor = Assessor(
-        topics.names,
-        SensorRegistry.from_file(settings.sensor_registry_file),
-        load_profile(settings.warnings_profile, settings.warnings_profiles_file),
-        sensors,
-        warnings,
-    )
-    enriched = app.topic(topics.names.enriched, value_serializer="raw", key_serializer="raw")
-
-    @app.agent(enriched, concurrency=1, name="citywatch.assess_readings")
-    async def assess_readings(stream: faust.StreamT) -> None:
-        # One event at a time: a table write goes to the changelog partition of the
-        # current event, which keeps each district's state with its readings.
-        async for event in stream.events():
-            await publisher.publish(assessor.assess(origin_of(event), event.value))
-
-    commands = app.topic(topics.names.commands, value_serializer="raw", key_serializer="raw")
-
-    @app.agent(commands, concurrency=1, name="citywatch.warning_commands")
-    async def warning_commands(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            await publisher.publish(assessor.lift(origin_of(event), event.value))
-
-    @app.timer(interval=settings.warnings_tick_interval_s)
-    async def expire_warnings() -> None:
-        now = datetime.now(UTC)
-        await publisher.publish(assessor.tick(now) + assessor.health(now))
-
-    return assessor, assess_readings
 
 
 def register_agents(
@@ -188,11 +101,10 @@ def register_agents(
                 (time.perf_counter() - started) * 1000,
             )
 
-    assessor, assess_readings = register_assessment(app, settings, topics, publisher)
+    stateful = register_stateful_agents(app, settings, topics, publisher)
 
     return {
-        "assess_readings": assess_readings,
-        "assessor": assessor,
+        **stateful,
         "process_reports": process_reports,
         "process_readings": process_readings,
         "index_outputs": index_outputs,

@@ -102,10 +102,34 @@ class Assessor:
                 out.append(self._risk(change, now))
         return out
 
-    def tick(self, at: datetime, now: datetime | None = None) -> list[OutMessage]:
-        """Step every warning of this worker's partitions to ``at`` (expiries)."""
+    def command(
+        self, origin: Origin, value: bytes, now: datetime | None = None
+    ) -> list[OutMessage]:
+        """A command on the commands topic: ``lift`` (an operator) or ``tick`` (the timer)."""
+        try:
+            action = json.loads(value).get("action")
+        except (ValueError, AttributeError):
+            action = None
+        if action == "tick":
+            cmd = json.loads(value)
+            at = parse_time(cmd["at"], "at")
+            return self.tick(cmd["district"], at, now) + self.health(cmd["district"], at)
+        return self.lift(origin, value, now)
+
+    def districts(self) -> set[str]:
+        """District codes with warning or sensor state on this worker (for the timer)."""
+        codes = {k.split(":", 1)[0] for k in list(self.warnings.keys())}
+        for value in list(self.sensors.values()):
+            if value and value.get("district"):
+                codes.add(value["district"]["code"])
+        return codes
+
+    def tick(self, district: str, at: datetime, now: datetime | None = None) -> list[OutMessage]:
+        """Step a district's warnings to ``at`` (expiry, de-escalation without readings)."""
         out = []
         for key, stored in list(self.warnings.items()):
+            if not key.startswith(f"{district}:") or not stored:
+                continue
             warning = WarningState.from_dict(stored)
             if warning.hazard not in self.profile.hazards or not (
                 warning.active or warning.evidence
@@ -144,9 +168,14 @@ class Assessor:
         log.info("warning %s lifted by %s: %s", key, cmd["by"], cmd["reason"])
         return [warning_message(self.topics.warnings, change, now), self._risk(change, now)]
 
-    def health(self, at: datetime) -> list[OutMessage]:
-        """``sensor_offline`` events for sensors silent too long (published, not indexed)."""
-        states = {k: SensorState.from_dict(v) for k, v in list(self.sensors.items()) if v}
+    def health(self, district: str, at: datetime) -> list[OutMessage]:
+        """``sensor_offline`` events for a district's sensors silent too long (published on
+        the health topic, not indexed)."""
+        states = {
+            k: SensorState.from_dict(v)
+            for k, v in list(self.sensors.items())
+            if v and (v.get("district") or {}).get("code") == district
+        }
         events = check_health(
             states.values(),
             at,

@@ -18,6 +18,8 @@ TOPIC_DEADLETTER = "deadletter"
 #: internal: validated and enriched sensor readings, keyed by district, for indexing and
 #: the per-district warning state
 TOPIC_SENSORS_ENRICHED = "sensors.enriched"
+#: internal: classified reports keyed by district, for correlation into incidents
+TOPIC_REPORTS_GRADED = "reports.classified"
 #: internal: per-district risk scores after each warning change (indexed as ``risk``)
 TOPIC_RISK = "risk.assessed"
 #: internal: operator commands on warnings (lift), keyed by district
@@ -42,6 +44,7 @@ class TopicNames:
     warnings: str = TOPIC_WARNINGS_ISSUED
     deadletter: str = TOPIC_DEADLETTER
     enriched: str = TOPIC_SENSORS_ENRICHED
+    graded: str = TOPIC_REPORTS_GRADED
     risk: str = TOPIC_RISK
     commands: str = TOPIC_WARNING_COMMANDS
     health: str = TOPIC_SENSOR_HEALTH
@@ -63,7 +66,7 @@ class TopicNames:
 
     @property
     def all(self) -> tuple[str, ...]:
-        internal = (self.enriched, self.risk, self.commands, self.health, self.audit)
+        internal = (self.enriched, self.graded, self.risk, self.commands, self.health, self.audit)
         return self.inputs + self.outputs + internal
 
     def index_kind(self, topic: str) -> str | None:

@@ -15,7 +15,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pipeline.enrich import Enricher, Enrichment
-from pipeline.incident_documents import document_bytes, dumps, incident_document_from_parts
+from pipeline.incident_documents import (
+    document_bytes,
+    dumps,
+    incident_document_from_parts,
+    incident_payload,
+)
 from pipeline.settings import Settings
 from schemas.common import District, LatLon
 from schemas.deadletters import DeadLetter
@@ -228,9 +233,10 @@ class Processor:
             value = dumps(incident_document(incident, ingested_at=now))
         else:
             value = document_bytes(*built)
+        district_key = (enrichment.district or {}).get("code") or "outside"
         return OutMessage(
-            self.topics.classified,
-            incident_id.encode(),
+            self.topics.graded,
+            district_key.encode(),
             value,
             [(DOC_ID_HEADER, incident_id.encode())],
         )
@@ -246,33 +252,7 @@ class Processor:
     ) -> ClassifiedIncident:
         """The classified incident, validated by its model."""
         return ClassifiedIncident.model_validate(
-            {
-                **{k: v for k, v in data.items() if k != "type"},
-                "casualties": c.get("casualties", data.get("casualties")),
-                "economic_loss_cny": c.get("economic_loss_cny", data.get("economic_loss_cny")),
-                "incident_id": incident_id,
-                "category": c["category"],
-                "type": c["type"],
-                "type_hint": getattr(hint, "value", hint),
-                "level": c["level"],
-                "confidence": c["confidence"],
-                "district": enrichment.district,
-                "geo": enrichment.geo,
-                "grid_cell": enrichment.grid_cell,
-                "exposure": enrichment.exposure,
-                "rule": c["rule"],
-                "explanation": c.get("explanation", {}),
-                "counts_extracted": c.get("counts_extracted", {}),
-                "grade_history": [
-                    {
-                        "level": c["level"],
-                        "at": now.isoformat(),
-                        "rule_id": c["rule"]["id"],
-                        "report_id": data["report_id"],
-                    }
-                ],
-                "processed_at": now.isoformat(),
-            }
+            incident_payload(data, hint, c, enrichment, now, incident_id)
         )
 
     # --- sensor readings ----------------------------------------------------------------

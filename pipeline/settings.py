@@ -117,6 +117,12 @@ class Settings(BaseSettings):
     """Oldest accepted event time, in seconds before now."""
     event_max_future_s: int = Field(3600, ge=0)
     """Latest accepted event time, in seconds after now (clock skew)."""
+    correlate_distance_m: float = Field(500.0, gt=0)
+    """Reports of one category this close (metres) may be one incident."""
+    correlate_gap_s: float = Field(1800.0, gt=0)
+    """... and this close in time (seconds)."""
+    correlate_retention_s: float = Field(86400.0, gt=0)
+    """How long an incident stays open for merges and follow-ups after its last report."""
     facility_radius_m: float = Field(1000.0, gt=0)
     """Radius of the exposure search around an incident (schools, hospitals ...)."""
     grid_resolution: int = Field(8, ge=0, le=15)

@@ -26,7 +26,7 @@ from schemas.common import (
     Short,
     Timestamp,
 )
-from schemas.enums import Category, FacilityKind, IncidentType
+from schemas.enums import Category, FacilityKind, IncidentType, Source
 from schemas.inputs import IncidentReportBase
 
 MAX_ITEMS = 200
@@ -110,6 +110,48 @@ class GradeChange(ContractModel):
     """The rule that gave it."""
     report_id: Id
     """The report whose counts led to it."""
+    reason: Description | None = None
+    """Why it was given (e.g. ``follow-up: deaths 3 -> level Ⅲ``)."""
+    change: Literal["initial", "up", "down", "same"] | None = None
+    """How the level moved: ``up`` is more severe."""
+
+
+class ReportRef(ContractModel):
+    """One report merged into an incident."""
+
+    report_id: Id
+    """The report's id."""
+    source: Source
+    """Where it came from."""
+    reported_at: Timestamp
+    """When it was made."""
+    level: LevelNumber
+    """Its latest grade."""
+    updates_report_id: Id | None = None
+    """The report it follows up, if it is a follow-up."""
+
+
+class MergeChange(ContractModel):
+    """One merge, re-grade or split of an incident, audited."""
+
+    action: Literal["merge", "split", "regrade"]
+    """What happened."""
+    report_id: Id
+    """The report concerned."""
+    source: Source
+    """Its source."""
+    at: Timestamp
+    """When."""
+    by: Name | None = None
+    """Who (an operator, for a split)."""
+    reason: Description
+    """Why."""
+    incident_id: Id | None = None
+    """The other incident (the one split into)."""
+    updates_report_id: Id | None = None
+    """The report a follow-up updates."""
+    distance_m: Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)] | None = None
+    """Distance to the incident's nearest report, for a merge."""
 
 
 class ClassifiedIncident(IncidentReportBase):
@@ -150,6 +192,18 @@ class ClassifiedIncident(IncidentReportBase):
     """Every grading so far, oldest first; the last one is ``level``."""
     report_count: Annotated[int, Strict(), Field(ge=1)] = 1
     """Reports merged into this incident."""
+    status: Literal["reported", "verified", "responding", "resolved", "closed"] = "reported"
+    """Lifecycle state."""
+    sources: Annotated[list[Source], Field(max_length=MAX_ITEMS)] = []
+    """Sources of the merged reports."""
+    first_reported_at: Timestamp | None = None
+    """Time of the earliest merged report."""
+    last_reported_at: Timestamp | None = None
+    """Time of the latest merged report."""
+    reports: Annotated[list[ReportRef], Field(max_length=MAX_ITEMS)] = []
+    """The merged reports, oldest first."""
+    merge_history: Annotated[list[MergeChange], Field(max_length=MAX_ITEMS)] = []
+    """Merges, re-grades and splits, oldest first."""
     processed_at: Timestamp
     """When citywatch classified it."""
 

@@ -20,14 +20,18 @@ expires           ``valid_until`` (the end's ``at`` on an end)
 Incidents (``incidents.classified``) at level Ⅱ or Ⅰ, and later gradings of them:
 
 ================  ==========================================================
-msgType           first grading at Ⅱ or Ⅰ -> Alert; each later grading -> Update
+msgType           first grading at Ⅱ or Ⅰ -> Alert; each later grading -> Update;
+                  resolved or closed -> Cancel
 category          by incident type (:data:`INCIDENT_CATEGORY`), e.g. fire -> Fire,
                   metro -> Transport, gas supply -> Infra, food poisoning -> Health
 severity          Ⅰ -> Extreme, Ⅱ -> Severe, Ⅲ -> Moderate, Ⅳ -> Minor
-urgency           Immediate (the incident is under way)
+urgency           Immediate (the incident is under way); Past once resolved
 certainty         Observed for field teams, inspections and sensor systems (someone of
                   ours saw it); Likely for hotlines, the citizen app and media
-responseType      Ⅰ, Ⅱ -> Avoid (keep away from the area); Ⅲ, Ⅳ -> Monitor
+responseType      Ⅰ, Ⅱ -> Avoid (keep away from the area); Ⅲ, Ⅳ -> Monitor;
+                  resolved -> AllClear
+effective/expires the grading time (``processed_at``) / 24 h later (the time of the
+                  Cancel, once resolved)
 ================  ==========================================================
 """
 

@@ -2,8 +2,9 @@
 
 Identifiers follow GB/T 35965.1 in beginning with the 6-digit GB/T 2260 code of the area
 (``310000`` for an incident outside any district), then ``W`` (warning) or ``I``
-(incident), then the source document id with ``:`` written as ``~``, and ``+<n>`` for the
-n-th grading of a re-graded incident: ``310101-W-w-310101-rainstorm-7~2``. The same
+(incident), then the source document id with ``:`` written as ``~``, ``+<n>`` for the n-th
+grading of a re-graded incident and ``+resolved`` once it is resolved or closed:
+``310101-W-w-310101-rainstorm-7~2``, ``310101-I-hotline_119~r-1+2``. The same
 document always gives the same identifier and the same bytes (``sent`` is the change's own
 time), so a redelivered input is recognised and never becomes a second message.
 
@@ -49,6 +50,7 @@ def identifier_for(change: Change) -> str:
     code = change.district_code or CITY_CODE
     kind = "W" if change.kind == "warning" else "I"
     suffix = f"+{change.version}" if change.version > 1 else ""
+    suffix += "+resolved" if change.over else ""
     return f"{code}-{kind}-{change.doc_id.replace(':', '~')}{suffix}"
 
 
@@ -57,7 +59,8 @@ def msg_type_for(change: Change, earlier: list[Summary], min_level: int) -> str 
 
     Warnings: issue -> Alert, escalate/deescalate -> Update (Alert when no earlier message
     is known), end -> Cancel (nothing when no earlier message is known). Incidents: the
-    first grading at ``min_level`` or more serious -> Alert, later gradings -> Update.
+    first grading at ``min_level`` or more serious -> Alert, later gradings -> Update, the
+    incident resolved or closed -> Cancel (nothing when no earlier message is known).
     """
     live = bool(earlier) and earlier[-1].msg_type != "Cancel"
     if change.kind == "warning":
@@ -65,6 +68,8 @@ def msg_type_for(change: Change, earlier: list[Summary], min_level: int) -> str 
         if wanted == "Alert" or live:
             return wanted
         return "Alert" if wanted == "Update" else None
+    if change.over:
+        return "Cancel" if live else None
     if live:
         return "Update"
     return "Alert" if change.level <= min_level else None
@@ -190,6 +195,9 @@ def _incident_infos(change: Change, doc: dict[str, Any], opts: MessageOptions) -
     roman = m.ROMAN_ASCII[grade.value]
     head_zh = f"{zh_area.desc}{kind.label_zh}({grade.roman}级 {grade.label_zh})"
     head_en = f"{kind.label_en.capitalize()} in {en_area.desc} (level {roman}, {grade.label_en})"
+    if change.over:
+        head_zh += ",已处置完毕"
+        head_en += ": resolved"
     text = doc.get("message") or ""
     desc_zh, desc_en = f"{head_zh}。{text}", f"{head_en}. {text}"
     counts = {k: v for k, v in (i.get("casualties") or {}).items() if v and k in CASUALTIES}
@@ -202,21 +210,21 @@ def _incident_infos(change: Change, doc: dict[str, Any], opts: MessageOptions) -
     at = parse_time(change.at)
     common = {
         "categories": (m.INCIDENT_CATEGORY.get(kind.value, "Other"),),
-        "urgency": "Immediate",
+        "urgency": "Past" if change.over else "Immediate",
         "severity": m.SEVERITY_OF_LEVEL[grade.value],
         "certainty": m.incident_certainty(i.get("source", "")),
-        "response_types": (m.incident_response(grade.value),),
+        "response_types": ("AllClear" if change.over else m.incident_response(grade.value),),
         "event_codes": (("citywatch:type", kind.value),),
         "effective": cap_time(at),
         "onset": cap_time(parse_time(i["reported_at"])),
-        "expires": cap_time(at + timedelta(hours=opts.incident_expiry_h)),
+        "expires": cap_time(at if change.over else at + timedelta(hours=opts.incident_expiry_h)),
         "parameters": (
             ("citywatch:doc_id", change.doc_id),
             ("citywatch:level", str(grade.value)),
             ("citywatch:grading", str(change.version)),
         ),
     }
-    serious = grade.value <= 2
+    serious = grade.value <= 2 and not change.over
     zh = {"event": kind.label_zh, "headline": head_zh, "description": desc_zh}
     en = {"event": kind.label_en, "headline": head_en, "description": desc_en}
     zh |= {"instruction": INCIDENT_INSTRUCTION[0] if serious else None, "areas": (zh_area,)}

@@ -5,10 +5,10 @@ the same facts again and yields the same rollups. Facts are merged, not overwrit
 because what they hold arrives in pieces:
 
 - an incident fact (``incident:<doc id>``) takes its bucket (hour of the first report,
-  district, category, level) from the newest grading, and keeps from the first report it saw
-  ``reported_at`` and the **time to first report**: from the report being made
-  (``reported_at``) to citywatch having it graded and on the wall screen (the first
-  ``grade_history`` entry);
+  district, category, level) from the newest grading, and keeps the earliest report time it
+  saw (``first_reported_at`` of a correlated incident, else ``reported_at``) and the **time
+  to first report**: from the first report being made to citywatch having it graded and on
+  the wall screen (the first ``grade_history`` entry);
 - a verification (``incident.verify`` on the audit topic, written by the dashboard) adds
   ``verified_at`` and the **time from first report to verification**; it may come before
   the incident and then waits in the fact until the incident arrives; without it both
@@ -59,12 +59,13 @@ def merge_incident(
     i = doc["incident"]
     fact = dict(existing or {})
     history = i.get("grade_history") or []
+    first_report = i.get("first_reported_at") or i["reported_at"]
     first_time = not fact.get("reported_at")
-    if first_time or parse_time(i["reported_at"]) < parse_time(fact["reported_at"]):
-        fact["reported_at"] = i["reported_at"]
+    if first_time or parse_time(first_report) < parse_time(fact["reported_at"]):
+        fact["reported_at"] = first_report
         first_graded = history[0]["at"] if history else i.get("processed_at")
         fact["graded_at"] = first_graded
-        fact["time_to_first_report_s"] = _seconds(i["reported_at"], first_graded)
+        fact["time_to_first_report_s"] = _seconds(first_report, first_graded)
     fact.update(
         kind="incident",
         id=doc_id,

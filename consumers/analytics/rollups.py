@@ -2,9 +2,9 @@
 
 For each touched (kind, hour) the facts of that hour are aggregated in Elasticsearch (a
 composite aggregation over the bucket keys), every bucket becomes one rollup document with
-a deterministic ``_id``, and rollups of that hour that no longer have facts are deleted. So
-the rollups of an hour always equal an aggregation of its facts, however often and in
-whatever order the inputs came.
+a deterministic ``_id``, and rollups of that hour that no longer have facts are deleted by
+id (the minimal node has no delete-by-query). So the rollups of an hour always equal an
+aggregation of its facts, however often and in whatever order the inputs came.
 
 Incidents, per hour x district x category x level: ``count``, ``reports`` (reports merged),
 ``follow_ups``, ``verified``, and stats (count, sum, min, max, avg; seconds) of
@@ -46,7 +46,12 @@ def _sub_aggregations(kind: str) -> dict[str, Any]:
             "time_to_first_report_s": {"stats": {"field": "time_to_first_report_s"}},
             "time_to_verification_s": {"stats": {"field": "time_to_verification_s"}},
         }
-    actions = {"issued": "issue", "escalated": "escalate", "deescalated": "deescalate", "ended": "end"}
+    actions = {
+        "issued": "issue",
+        "escalated": "escalate",
+        "deescalated": "deescalate",
+        "ended": "end",
+    }
     return (
         name
         | {out: _filter({"term": {"action": action}}) for out, action in actions.items()}
@@ -134,20 +139,18 @@ def write_hour(
     es: Elasticsearch, rollups: str, kind: str, hour: str, docs: dict[str, dict[str, Any]]
 ) -> None:
     """Replace the rollups of one kind and hour with ``docs``."""
-    if docs:
-        actions = ({"_index": rollups, "_id": i, "_source": d} for i, d in docs.items())
+    query = {"bool": {"filter": [{"term": {"kind": ROLLUP_KIND[kind]}}, {"term": {"hour": hour}}]}}
+    stale = [
+        hit["_id"]
+        for hit in helpers.scan(es, index=rollups, query={"query": query}, _source=False)
+        if hit["_id"] not in docs
+    ]
+    actions: list[dict[str, Any]] = [
+        {"_index": rollups, "_id": i, "_source": d} for i, d in docs.items()
+    ]
+    actions += [{"_op_type": "delete", "_index": rollups, "_id": i} for i in stale]
+    if actions:
         helpers.bulk(es, actions, refresh=False)
-    es.delete_by_query(
-        index=rollups,
-        query={
-            "bool": {
-                "filter": [{"term": {"kind": ROLLUP_KIND[kind]}}, {"term": {"hour": hour}}],
-                "must_not": [{"ids": {"values": list(docs)}}] if docs else [],
-            }
-        },
-        refresh=False,
-        conflicts="proceed",
-    )
 
 
 def recompute(es: Elasticsearch, facts: str, rollups: str, touched: set[tuple[str, str]]) -> int:

@@ -1,5 +1,8 @@
 """The consumers' loop: a kafka-python group member that commits only durable work.
 
+It subscribes to a list of topics, or to a ``pattern`` (a regular expression) so that a
+topic created later (such as the dashboard's audit topic) is picked up when it appears.
+
 :class:`BatchConsumer` polls a batch, hands it to a handler and commits the batch's offsets
 only when the handler returned, that is when its outputs are durable. A handler that raises
 one of the ``retry_on`` errors (a dependency is unwell) gets the same batch again after a
@@ -58,6 +61,7 @@ class BatchConsumer:
         group_id: str,
         topics: Sequence[str],
         handler: Handler,
+        pattern: str | None = None,
         client_id: str = "citywatch-consumer",
         max_records: int = 500,
         poll_timeout_ms: int = 500,
@@ -71,6 +75,7 @@ class BatchConsumer:
         self.settings = settings
         self.group_id = group_id
         self.topics = list(topics)
+        self.pattern = pattern
         self.handler = handler
         self.client_id = client_id
         self.max_records = max_records
@@ -162,9 +167,13 @@ class BatchConsumer:
             metadata_max_age_ms=30_000,
             **kafka_python_config(self.settings),
         )
-        consumer.subscribe(topics=self.topics)
+        if self.pattern:
+            consumer.subscribe(pattern=self.pattern)
+        else:
+            consumer.subscribe(topics=self.topics)
         self._consumer = consumer
-        log.info("consumer started: group=%s topics=%s", self.group_id, ",".join(self.topics))
+        subscribed = self.pattern or ",".join(self.topics)
+        log.info("consumer started: group=%s topics=%s", self.group_id, subscribed)
         return consumer
 
     def _handle(self, consumer: KafkaConsumer, records: list[Any]) -> None:

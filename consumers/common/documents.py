@@ -5,7 +5,8 @@
 :class:`Change`: what changed, where, how serious, and its identity. The identity of a
 change is the document id plus a ``version``: a warning document is one change (its id is
 ``warning_id:sequence``), while an incident document is re-graded in place, so its version
-is the number of gradings in ``incident.grade_history``.
+is the number of gradings in ``incident.grade_history``, and a change of its lifecycle
+``status`` (verified, responding, resolved, closed) is a change of its own.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from pipeline.processing import DOC_ID_HEADER
 from schemas.enums import Category, Hazard, WarningColour
 
 log = logging.getLogger("citywatch.consumers.documents")
+
+CLOSED_STATUSES = frozenset({"resolved", "closed"})
+"""Incident statuses after which nothing more is expected of the public."""
 
 _NATURAL = Category.NATURAL_DISASTER.value
 HAZARD_CATEGORY: dict[str, str] = {
@@ -60,7 +64,8 @@ class Change:
     version: int
     """1, or the number of gradings of a re-graded incident."""
     at: str
-    """When it happened (RFC 3339): the grading time, or the warning's ``at``."""
+    """When it happened (RFC 3339): the incident's ``processed_at``, or the warning's
+    ``at``."""
     district_code: str | None
     district_name: str | None
     category: str | None
@@ -72,11 +77,20 @@ class Change:
     """A warning's action (issue, escalate, deescalate, end); None for an incident."""
     chain: str
     """What successive changes share: the incident id, or the warning id."""
+    status: str | None = None
+    """An incident's lifecycle status (``reported`` ... ``closed``) when the document has one."""
 
     @property
     def change_id(self) -> str:
-        """The document id, with ``#<version>`` for the re-gradings of an incident."""
-        return self.doc_id if self.version == 1 else f"{self.doc_id}#{self.version}"
+        """The document id, then ``#<version>`` for a re-grading of an incident and
+        ``@<status>`` once its status has moved past ``reported``."""
+        out = self.doc_id if self.version == 1 else f"{self.doc_id}#{self.version}"
+        return out if self.status in (None, "reported") else f"{out}@{self.status}"
+
+    @property
+    def over(self) -> bool:
+        """An incident that is resolved or closed."""
+        return self.status in CLOSED_STATUSES
 
 
 def header(headers: list[tuple[str, bytes]] | None, name: str) -> str | None:
@@ -131,7 +145,7 @@ def change_of(doc_id: str, doc: dict[str, Any]) -> Change | None:
         i = doc["incident"]
         district = i.get("district") or {}
         history = i.get("grade_history") or []
-        at = history[-1]["at"] if history else i.get("processed_at", doc.get("@timestamp"))
+        at = i.get("processed_at") or (history[-1]["at"] if history else doc["@timestamp"])
         return Change(
             kind="incident",
             doc_id=doc_id,
@@ -145,6 +159,7 @@ def change_of(doc_id: str, doc: dict[str, Any]) -> Change | None:
             colour=None,
             action=None,
             chain=i.get("id") or doc_id,
+            status=i.get("status"),
         )
     return None
 

@@ -1,6 +1,8 @@
 """The delivery log: one row per (subscription, change), in SQLite.
 
-A change is a document id and a version (see :class:`~consumers.common.documents.Change`).
+A change is identified by its ``change_id``: the document id, plus the grading and the
+lifecycle status of a re-graded incident (see :class:`~consumers.common.documents.Change`);
+``doc_id`` and ``version`` are kept beside it for queries.
 The row is created ``pending`` before the first attempt and ends ``delivered`` (a 2xx
 answer), ``rejected`` (a 4xx answer that retrying will not change) or ``failed`` (attempts
 used up). A change whose row is ``delivered`` or ``rejected`` is never sent again, so a
@@ -23,6 +25,7 @@ STATUSES = ("pending", "delivered", "rejected", "failed")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
     subscription TEXT NOT NULL,
+    change_id TEXT NOT NULL,
     doc_id TEXT NOT NULL,
     version INTEGER NOT NULL,
     kind TEXT NOT NULL,
@@ -36,7 +39,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
     created_at TEXT NOT NULL,
     last_attempt_at TEXT,
     delivered_at TEXT,
-    PRIMARY KEY (subscription, doc_id, version)
+    PRIMARY KEY (subscription, change_id)
 );
 CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries (status);
 CREATE INDEX IF NOT EXISTS deliveries_doc ON deliveries (doc_id);
@@ -65,19 +68,21 @@ class DeliveryLog:
         with self._lock:
             self._db.close()
 
-    def status(self, subscription: str, doc_id: str, version: int) -> str | None:
+    def status(self, subscription: str, change_id: str) -> str | None:
         """The status of a change for a subscription, or None when never tried."""
         with self._lock:
             row = self._db.execute(
-                "SELECT status FROM deliveries WHERE subscription=? AND doc_id=? AND version=?",
-                (subscription, doc_id, version),
+                "SELECT status FROM deliveries WHERE subscription=? AND change_id=?",
+                (subscription, change_id),
             ).fetchone()
         return row["status"] if row else None
 
     def begin(
         self,
-        key: tuple[str, str, int],
+        key: tuple[str, str],
         *,
+        doc_id: str,
+        version: int,
         kind: str,
         delivery_id: str,
         url: str,
@@ -86,10 +91,10 @@ class DeliveryLog:
         """Record the change as ``pending`` unless it is already recorded."""
         with self._lock:
             self._db.execute(
-                "INSERT OR IGNORE INTO deliveries (subscription, doc_id, version, kind,"
-                " delivery_id, url, status, source, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-                (*key, kind, delivery_id, url, source, _now()),
+                "INSERT OR IGNORE INTO deliveries (subscription, change_id, doc_id, version,"
+                " kind, delivery_id, url, status, source, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+                (*key, doc_id, version, kind, delivery_id, url, source, _now()),
             )
 
     def attempt(
@@ -99,11 +104,11 @@ class DeliveryLog:
         with self._lock:
             self._db.execute(
                 "UPDATE deliveries SET attempts = attempts + 1, http_status=?, error=?,"
-                " last_attempt_at=? WHERE subscription=? AND doc_id=? AND version=?",
+                " last_attempt_at=? WHERE subscription=? AND change_id=?",
                 (http_status, error, _now(), *key),
             )
 
-    def finish(self, key: tuple[str, str, int], status: str) -> None:
+    def finish(self, key: tuple[str, str], status: str) -> None:
         """Set the final status of this try (``delivered``, ``rejected`` or ``failed``)."""
         if status not in STATUSES:
             raise ValueError(f"unknown delivery status {status!r}")
@@ -111,7 +116,7 @@ class DeliveryLog:
         with self._lock:
             self._db.execute(
                 "UPDATE deliveries SET status=?, delivered_at=COALESCE(?, delivered_at)"
-                " WHERE subscription=? AND doc_id=? AND version=?",
+                " WHERE subscription=? AND change_id=?",
                 (status, delivered, *key),
             )
 

@@ -8,7 +8,8 @@ delivery log (a subscriber that stays down ends ``failed`` after ``max_attempts`
 dead receiver cannot hold the others up for ever).
 
 Body of each POST (JSON): ``delivery_id``, ``subscription``, ``kind``, ``doc_id``,
-``version``, ``change`` (district, category, level, hazard, colour, action, at) and
+``version``, ``change_id``, ``change`` (district, category, level, hazard, colour,
+action, status, at) and
 ``document`` (the citywatch document as published).
 """
 
@@ -141,19 +142,28 @@ class WebhookNotifier:
 
     def deliver(self, sub: Subscription, change: Change, doc: dict[str, Any], source: str) -> str:
         """Deliver one change to one subscriber unless the log says it was done."""
-        key = (sub.id, change.doc_id, change.version)
+        key = (sub.id, change.change_id)
         previous = self.log.status(*key)
         if previous in FINAL:
             self.outcomes["duplicate"] += 1
             return previous
         ident = delivery_id(sub.id, change.change_id)
-        self.log.begin(key, kind=change.kind, delivery_id=ident, url=sub.url, source=source)
+        self.log.begin(
+            key,
+            doc_id=change.doc_id,
+            version=change.version,
+            kind=change.kind,
+            delivery_id=ident,
+            url=sub.url,
+            source=source,
+        )
         payload = {
             "delivery_id": ident,
             "subscription": sub.id,
             "kind": change.kind,
             "doc_id": change.doc_id,
             "version": change.version,
+            "change_id": change.change_id,
             "change": {k: v for k, v in asdict(change).items() if k not in ("doc_id", "version")},
             "document": doc,
         }
@@ -167,10 +177,9 @@ class WebhookNotifier:
         self.log.finish(key, outcome.status)
         self.outcomes[outcome.status] += 1
         log.info(
-            "webhook sub=%s doc=%s version=%d status=%s attempts=%d source=%s",
+            "webhook sub=%s change=%s status=%s attempts=%d source=%s",
             sub.id,
-            change.doc_id,
-            change.version,
+            change.change_id,
             outcome.status,
             outcome.attempts,
             source,

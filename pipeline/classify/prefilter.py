@@ -9,9 +9,9 @@ needle of one set cannot match, so the pattern need not run on it. Whatever the 
 does not understand (classes such as ``\\s``, wide ranges, optional parts, flags) adds no
 requirement: the filter may let a pattern through needlessly, never keep a match out.
 
-:class:`PatternGate` checks many patterns at once. One pass over the distinct characters of
-the text sets one bit per character requirement (a literal run stands in by its first
-character); the patterns whose bits are all set are then checked for their literal runs.
+:class:`PatternGate` checks many patterns at once. The distinct characters of the text and
+one scan for every literal run (a trie-shaped expression, restarted after each position where
+a run starts) set one bit per requirement met; a pattern runs when all its bits are set.
 """
 
 from __future__ import annotations
@@ -114,9 +114,29 @@ def _is_literal_run(needle: str) -> bool:
     return len(needle) > 1 and needle != DIGIT
 
 
-Plan = list[tuple[int, list[int], list[tuple[int, tuple[int, ...]]]]]
-"""Groups of (first literal-run check or -1, patterns needing no other run check,
-[(pattern, its further run checks)])."""
+def trie_pattern(words: Sequence[str]) -> str:
+    """A regular expression matching, at a position, the longest of ``words`` starting there.
+
+    The words share their prefixes (``dead|deaths|died`` becomes ``d(?:ea(?:d(?:s)?...``), so
+    a scan tries one branch per character instead of every word.
+    """
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = "|".join(branches)
+        if "" in node:
+            return f"(?:{body})?"
+        return body if len(branches) == 1 else f"(?:{body})"
+
+    return emit(trie)
 
 
 class PatternGate:
@@ -124,81 +144,58 @@ class PatternGate:
 
     def __init__(self, requirements: Sequence[Sequence[Requirement]]) -> None:
         bits: dict[Requirement, int] = {}
-        searches: dict[Requirement, int] = {}
-        self._needs: list[int] = []
-        runs_of: list[list[int]] = []
+        self._needs = []
         for sets in requirements:
-            need, runs = 0, []
+            need = 0
             for needles in sets:
-                shadow = frozenset(n[0] if _is_literal_run(n) else n for n in needles)
-                need |= bits.setdefault(shadow, 1 << len(bits))
-                if any(_is_literal_run(n) for n in needles):
-                    runs.append(searches.setdefault(needles, len(searches)))
+                need |= bits.setdefault(needles, 1 << len(bits))
             self._needs.append(need)
-            runs_of.append(runs)
-        shared = [sum(r in runs for runs in runs_of) for r in range(len(searches))]
-        self._runs = [tuple(sorted(runs, key=lambda r: (-shared[r], r))) for runs in runs_of]
-        self._searches = [
-            (
-                DIGIT in needles,
-                re.compile("|".join(re.escape(n) for n in sorted(needles - {DIGIT}))),
-            )
-            for needles in searches
-        ]
-        char_bits: dict[str, int] = {}
-        for chars, bit in bits.items():
-            for ch in chars:
-                char_bits[ch] = char_bits.get(ch, 0) | bit
-        self._digit_bits = char_bits.pop(DIGIT, 0)
-        self._char_bits = char_bits
-        self._plans: dict[int, Plan] = {}
+        self._char_bits: dict[str, int] = {}
+        self._digit_bits = 0
+        run_bits: dict[str, int] = {}
+        for needles, bit in bits.items():
+            for needle in needles:
+                if needle == DIGIT:
+                    self._digit_bits |= bit
+                elif _is_literal_run(needle):
+                    run_bits[needle] = run_bits.get(needle, 0) | bit
+                else:
+                    self._char_bits[needle] = self._char_bits.get(needle, 0) | bit
+        #: a run found at a position means every run that is a prefix of it is there too
+        self._run_bits = {
+            run: reduce(or_, (b for other, b in run_bits.items() if run.startswith(other)), 0)
+            for run in run_bits
+        }
+        self._runs = re.compile(trie_pattern(sorted(run_bits))) if run_bits else None
+        self._plans: dict[int, tuple[int, ...]] = {}
 
     @classmethod
     def for_patterns(cls, patterns: Sequence[re.Pattern[str]]) -> PatternGate:
         """The gate of ``patterns``, analysed with :func:`required_sets`."""
         return cls([required_sets(p) for p in patterns])
 
-    def _plan(self, have: int) -> Plan:
-        plan = self._plans.get(have)
+    def satisfied(self, text: str) -> int:
+        """One bit per requirement that ``text`` meets."""
+        met = reduce(or_, map(self._char_bits.get, set(text), repeat(0)), 0)
+        if self._digit_bits and _DIGIT.search(text):
+            met |= self._digit_bits
+        if self._runs is not None:
+            search, run_bits, pos = self._runs.search, self._run_bits, 0
+            while (found := search(text, pos)) is not None:
+                met |= run_bits[found.group()]
+                pos = found.start() + 1
+        return met
+
+    def candidates(self, text: str) -> tuple[int, ...]:
+        """The indices of the patterns that could match ``text``, in order."""
+        met = self.satisfied(text)
+        plan = self._plans.get(met)
         if plan is None:
-            groups: dict[int, tuple[list[int], list[tuple[int, tuple[int, ...]]]]] = {}
-            for i, (need, runs) in enumerate(zip(self._needs, self._runs, strict=True)):
-                if need & have == need:
-                    plain, checked = groups.setdefault(runs[0] if runs else -1, ([], []))
-                    if len(runs) > 1:
-                        checked.append((i, runs[1:]))
-                    else:
-                        plain.append(i)
-            plan = [(first, plain, checked) for first, (plain, checked) in groups.items()]
+            plan = tuple(i for i, need in enumerate(self._needs) if need & met == need)
             if len(self._plans) >= PLAN_CACHE_SIZE:
                 self._plans.clear()
-            self._plans[have] = plan
+            self._plans[met] = plan
         return plan
-
-    def candidates(self, text: str) -> list[int]:
-        """The indices of the patterns that could match ``text``, in order."""
-        have = reduce(or_, map(self._char_bits.get, set(text), repeat(0)), 0)
-        digits = _DIGIT.search(text) is not None
-        if digits:
-            have |= self._digit_bits
-        out: list[int] = []
-        found: dict[int, bool] = {}
-        for first, plain, checked in self._plan(have):
-            if first >= 0 and not self._found(first, text, digits, found):
-                continue
-            out += plain
-            for i, runs in checked:
-                if all(self._found(r, text, digits, found) for r in runs):
-                    out.append(i)
-        out.sort()
-        return out
-
-    def _found(self, run: int, text: str, digits: bool, found: dict[int, bool]) -> bool:
-        hit = found.get(run)
-        if hit is None:
-            with_digit, search = self._searches[run]
-            hit = found[run] = (with_digit and digits) or search.search(text) is not None
-        return hit
 
     def open(self, text: str) -> list[bool]:
         """Per pattern: whether it could match ``text``."""

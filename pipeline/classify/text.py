@@ -80,6 +80,16 @@ class Negator:
             else None
         )
 
+    def _cue_near(self, text: str, start: int, end: int) -> bool:
+        """Whether a cue lies in reach before the span or an after-cue in reach after it.
+
+        The clause lies within that reach, so without either the span is not negated; the
+        text before is searched as a string of its own, as the clause is."""
+        if self._cues.search(text[max(0, start - NEGATION_REACH) : start]):
+            return True
+        stop = min(len(text), end + NEGATION_REACH)
+        return bool(self._after and self._after.search(text, end, stop))
+
     def _gap(self, between: str) -> int:
         if self.lang == "en":
             return len(_EN_WORD.findall(between))
@@ -87,6 +97,8 @@ class Negator:
 
     def is_negated(self, text: str, start: int, end: int) -> bool:
         """True when ``text[start:end]`` is negated within its clause."""
+        if not self._cue_near(text, start, end):
+            return False
         left, right = clause_bounds(text, start, end)
         clause = text[left:right]
         voids: list[tuple[int, int]] | None = None

@@ -59,7 +59,7 @@ async def test_process_reports_publishes_one_output_per_event(wired):
 
             await asyncio.sleep(0.02)
     topics = sorted(t for t, _k, _v in sent)
-    assert topics == ["deadletter", "incidents.classified"]
+    assert topics == ["deadletter", "reports.classified"]
 
 
 async def test_index_outputs_bulk_writes_documents(wired):

@@ -7,10 +7,12 @@ with its own error code and source coordinates, and none in both.
 
 from __future__ import annotations
 
+import base64
 import signal
 import time
 
 import pytest
+from elasticsearch import helpers
 
 from pipeline.bootstrap import init
 from pipeline.synthetic import synthetic_reports
@@ -19,12 +21,10 @@ from tests.integration.pipeline_support import (
     cleanup,
     count_docs,
     deadletter_docs,
-    index_ids,
     produce_with_kcat,
     read_topic,
     scoped_env,
     snapshot,
-    wait_for_total,
 )
 
 pytestmark = pytest.mark.integration
@@ -52,13 +52,30 @@ def worker(scope, tmp_path):
         w.kill(signal.SIGTERM)
 
 
+def incident_reports(es, scope) -> tuple[list[str], list[str]]:
+    """(incident ids, report keys ``source:report_id`` of every merged report)."""
+    index = f"{scope.index_prefix}-incidents"
+    es.indices.refresh(index=index)
+    ids, reports = [], []
+    for hit in helpers.scan(es, index=index, _source=["incident.reports"]):
+        ids.append(hit["_id"])
+        for r in hit["_source"]["incident"]["reports"]:
+            reports.append(f"{r['source']}:{r['report_id']}")
+    return ids, reports
+
+
 def check_invariants(scope, es, events) -> None:
-    """I1 (no loss), I2 (no duplicates) and I3 (useful dead letters) for ``events``."""
+    """I1 (no loss), I2 (no duplicates) and I3 (useful dead letters) for ``events``.
+
+    Good reports are correlated: each lies in exactly one incident document (its own, or
+    the one it was merged into).
+    """
     by_key = {e.key: e for e in events}
     records = read_topic(scope, scope.topics().reports)
     assert len(records) == len(events), "the broker did not acknowledge every event"
-    incident_ids = index_ids(es, f"{scope.index_prefix}-incidents")
+    incident_ids, merged = incident_reports(es, scope)
     assert len(incident_ids) == len(set(incident_ids))
+    assert len(merged) == len(set(merged)), "a report sits in two incidents"
     dead = deadletter_docs(es, scope)
     dead_coords = [
         (d["deadletter"]["source"]["partition"], d["deadletter"]["source"]["offset"]) for d in dead
@@ -66,11 +83,11 @@ def check_invariants(scope, es, events) -> None:
     assert len(dead_coords) == len(set(dead_coords)), "a dead letter was indexed twice"
     dead_by_coord = dict(zip(dead_coords, dead, strict=True))
 
-    expected_incidents = set()
+    expected_reports = set()
     for rec in records:
         event = by_key[rec.key]
         if event.poison is None:
-            expected_incidents.add(event.event_id)
+            expected_reports.add(event.event_id)
             assert (rec.partition, rec.offset) not in dead_by_coord, "good event dead-lettered"
         else:
             d = dead_by_coord.get((rec.partition, rec.offset))
@@ -79,19 +96,35 @@ def check_invariants(scope, es, events) -> None:
             assert d["deadletter"]["stage"] == "validate"
             assert d["deadletter"]["source"]["topic"] == scope.topics().reports
             assert d["error"]["message"]
-            import base64
-
             assert base64.b64decode(d["deadletter"]["original_b64"]) == rec.value
-    assert set(incident_ids) == expected_incidents
+    assert set(merged) == expected_reports
+    assert set(incident_ids) <= expected_reports
     assert len(dead) == sum(1 for e in events if e.poison)
+
+
+def settled(es, scope, expected: int, timeout_s: float = 240) -> int:
+    """Wait until merged reports plus dead letters add up to ``expected``; returns the sum."""
+    deadline = time.monotonic() + timeout_s
+    total = 0
+    while time.monotonic() < deadline:
+        index = f"{scope.index_prefix}-incidents"
+        es.options(ignore_status=404).indices.refresh(index=index)
+        resp = es.options(ignore_status=404).search(
+            index=index, size=0, aggs={"reports": {"sum": {"field": "incident.report_count"}}}
+        )
+        reports = int((resp.get("aggregations") or {}).get("reports", {}).get("value") or 0)
+        total = reports + count_docs(es, f"{scope.index_prefix}-deadletter")
+        if total >= expected:
+            break
+        time.sleep(1)
+    return total
 
 
 def test_every_event_is_indexed_or_dead_lettered_once(scope, es, worker, kafka_bootstrap):
     events = list(synthetic_reports(N_EVENTS, seed=11, poison_ratio=POISON_RATIO, run_id="p1"))
     worker.start()
     produce_with_kcat(kafka_bootstrap, scope.topics().reports, events)
-    incidents, dead = wait_for_total(es, scope, N_EVENTS)
-    assert incidents + dead == N_EVENTS, worker.logs()
+    assert settled(es, scope, N_EVENTS) == N_EVENTS, worker.logs()
     check_invariants(scope, es, events)
     assert worker.alive(), "a poison pill crashed the worker"
 
@@ -107,10 +140,9 @@ def test_kill_minus_9_mid_stream_loses_and_duplicates_nothing(scope, es, worker,
             break
         time.sleep(0.2)
     assert worker.kill(signal.SIGKILL) == -signal.SIGKILL
-    assert count_docs(es, f"{scope.index_prefix}-incidents") < N_EVENTS * (1 - POISON_RATIO) * 0.98
+    assert settled(es, scope, N_EVENTS, timeout_s=0.1) < N_EVENTS * 0.98, "killed too late"
     worker.start()
-    incidents, dead = wait_for_total(es, scope, N_EVENTS)
-    assert incidents + dead == N_EVENTS, worker.logs()
+    assert settled(es, scope, N_EVENTS) == N_EVENTS, worker.logs()
     check_invariants(scope, es, events)
 
 
@@ -121,7 +153,7 @@ def test_replay_leaves_the_indices_unchanged(scope, es, worker, kafka_bootstrap)
     events = list(synthetic_reports(600, seed=13, poison_ratio=POISON_RATIO, run_id="p3"))
     worker.start()
     produce_with_kcat(kafka_bootstrap, scope.topics().reports, events)
-    assert sum(wait_for_total(es, scope, len(events))) == len(events)
+    assert settled(es, scope, len(events)) == len(events)
     worker.kill(signal.SIGTERM)
     before = {k: snapshot(es, f"{scope.index_prefix}-{k}") for k in ("incidents", "deadletter")}
     result = subprocess.run(

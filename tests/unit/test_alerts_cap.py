@@ -4,6 +4,7 @@ the topic publish is replaced by a list)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -121,3 +122,27 @@ def test_feed_lists_current_chains_and_parses(tmp_path):
     )
     alerts = parse_with_capparselib(body)
     assert {str(a["cap_id"]) for a in alerts} == {s.identifier for s in current}
+
+
+def test_resolved_incident_cancels_its_chain(tmp_path):
+    sent: list = []
+    pub = publisher(tmp_path, sent)
+    doc = incident_doc("r-cap-res", [2])
+    resolved = json.loads(json.dumps(doc))
+    resolved["incident"]["status"] = "resolved"
+    closed = json.loads(json.dumps(doc))
+    closed["incident"]["status"] = "closed"
+    verified = json.loads(json.dumps(doc))
+    verified["incident"]["status"] = "verified"
+    feed_all(pub, [doc, verified, resolved, closed, resolved])
+    assert [i for i, _, _ in sent] == [
+        "310101-I-hotline_119~r-cap-res",
+        "310101-I-hotline_119~r-cap-res+resolved",
+    ]
+    cancel = sent[-1][1]
+    assert_valid_cap(cancel)
+    (alert,) = parse_with_capparselib(cancel)
+    assert str(alert["cap_message_type"]) == "Cancel"
+    assert references(cancel) == [pub.store.chain("hotline_119:r-cap-res")[0].reference]
+    assert str(alert["cap_info"][0]["cap_urgency"]) == "Past"
+    assert pub.store.current(datetime.now(UTC)) == []

@@ -37,7 +37,8 @@ def origin(topic="incidents.reports", offset=42) -> Origin:
 def test_a_good_report_becomes_one_classified_document(processor):
     report = report_factory(location={"lat": 31.2400, "lon": 121.4860}, type="fire")
     [out] = processor.process(origin(), json.dumps(report).encode(), NOW)
-    assert out.topic == "incidents.classified" and not out.is_deadletter
+    assert out.topic == "reports.classified" and not out.is_deadletter
+    assert out.key == b"310101", "classified reports are keyed by district"
     doc = json.loads(out.value)
     doc_id = dict(out.headers)[DOC_ID_HEADER].decode()
     assert doc_id == f"{report['source']}:{report['report_id']}" == doc["event"]["id"]

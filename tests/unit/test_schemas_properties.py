@@ -177,7 +177,7 @@ def classified(draw: st.DrawFn) -> dict[str, Any]:
     level = draw(st.integers(1, 4))
     data = classified_factory(
         type=kind.value,
-        category=kind.category.value,
+        category=None if kind is IncidentType.UNCLASSIFIED else kind.category.value,
         level=level,
         confidence=draw(st.floats(0, 1)),
         description=draw(texts),

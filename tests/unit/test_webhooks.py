@@ -152,3 +152,17 @@ def test_failed_deliveries_are_logged_and_retried_on_redelivery(tmp_path):
     (row,) = log.query()
     assert row["status"] == "delivered" and row["attempts"] == 5 and row["http_status"] == 200
     assert log.counts() == {("a", "delivered"): 1}
+
+
+def test_status_changes_are_changes_of_their_own(tmp_path):
+    doc = incident_doc("r-wh-3", [2])
+    verified = json.loads(json.dumps(doc))
+    verified["incident"]["status"] = "verified"
+    with receiver() as (url, received):
+        notifier = _notifier(tmp_path, [{"id": "a", "url": url}])
+        sub = notifier.subscriptions[0]
+        for d in (doc, verified, verified, doc):
+            notifier.deliver(sub, _change(d), d, "t:0:2")
+        ids = [a["body"]["change_id"] for a in received.attempts]
+    assert ids == ["hotline_119:r-wh-3", "hotline_119:r-wh-3@verified"]
+    assert notifier.outcomes == {"delivered": 2, "duplicate": 2}

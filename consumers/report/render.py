@@ -1,0 +1,222 @@
+"""The situation report as sections, written as Markdown and as self-contained HTML (pure).
+
+:func:`sections` turns the figures of this and the previous period and the active warnings
+into titled sections of bullets, tables and charts; :func:`to_markdown` links the chart
+files, :func:`to_html` embeds them as ``data:image/png;base64`` so the HTML file stands
+alone.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from consumers.report.queries import Figures
+from consumers.report.text import (
+    action_label,
+    category_label,
+    colour_label,
+    district_label,
+    hazard_label,
+    level_label,
+    phrase,
+    response_label,
+    type_label,
+)
+
+CST = timezone(timedelta(hours=8))
+TOP_TYPES = 10
+
+
+@dataclass
+class Section:
+    title: str
+    bullets: list[str] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    images: list[tuple[str, Path]] = field(default_factory=list)
+
+
+def local(value: datetime | str) -> str:
+    """``2025-07-01 08:00`` in China Standard Time."""
+    when = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
+    return when.astimezone(CST).strftime("%Y-%m-%d %H:%M")
+
+
+def delta(now: int, before: int) -> str:
+    diff = now - before
+    return f"+{diff}" if diff > 0 else (f"−{-diff}" if diff < 0 else "0")
+
+
+def _compare(lang: str, label: str, now: int, before: int) -> str:
+    return f"{label}: **{now}** ({phrase('previous', lang)} {before}, {delta(now, before)})"
+
+
+def sections(
+    now: Figures,
+    before: Figures,
+    active: list[dict[str, Any]],
+    lang: str,
+    charts: list[tuple[str, Path]],
+) -> list[Section]:
+    """The report's sections, in reading order."""
+    p = lambda key: phrase(key, lang)  # noqa: E731 - a local shorthand
+    serious_now = now.by_level.get(1, 0) + now.by_level.get(2, 0)
+    serious_before = before.by_level.get(1, 0) + before.by_level.get(2, 0)
+    actions = ", ".join(
+        f"{action_label(a, lang)} {n}" for a, n in sorted(now.warnings_by_action.items())
+    )
+    summary = Section(
+        p("summary"),
+        bullets=[
+            _compare(lang, p("incidents"), now.incidents, before.incidents),
+            _compare(lang, p("serious"), serious_now, serious_before),
+            f"{p('active_warnings')}: **{len(active)}**",
+            _compare(lang, p("warning_changes"), now.warning_changes, before.warning_changes)
+            + (f"; {actions}" if actions else ""),
+        ],
+    )
+    compare_header = [p("this_period"), p("previous"), p("change")]
+    levels = Section(p("how_serious"), header=[p("level"), *compare_header])
+    for level in (1, 2, 3, 4):
+        a, b = now.by_level.get(level, 0), before.by_level.get(level, 0)
+        levels.rows.append([level_label(level, lang), str(a), str(b), delta(a, b)])
+    categories = Section(p("what"), header=[p("category"), *compare_header])
+    for key in sorted(set(now.by_category) | set(before.by_category)):
+        a, b = now.by_category.get(key, 0), before.by_category.get(key, 0)
+        categories.rows.append([category_label(key, lang), str(a), str(b), delta(a, b)])
+    types = Section(p("types"), header=[p("type"), p("count")])
+    for key, n in sorted(now.by_type.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TYPES]:
+        types.rows.append([type_label(key, lang), str(n)])
+    where = Section(
+        p("where"), header=[p("district"), p("this_period"), "Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", p("previous")]
+    )
+    for code, d in sorted(now.by_district.items(), key=lambda kv: (-kv[1]["count"], kv[0])):
+        prev = before.by_district.get(code, {}).get("count", 0)
+        lv = [str(d["levels"].get(n, 0)) for n in (1, 2, 3, 4)]
+        where.rows.append([district_label(code, d["name"], lang), str(d["count"]), *lv, str(prev)])
+    serious = Section(
+        p("serious_list"),
+        header=[p("time"), p("district"), p("type"), p("level"), p("description")],
+    )
+    for doc in now.serious:
+        i = doc["incident"]
+        district = i.get("district") or {"code": "outside", "name": ""}
+        text = (doc.get("message") or "").replace("\n", " ")
+        serious.rows.append(
+            [
+                local(doc["@timestamp"]),
+                district_label(district["code"], district["name"], lang),
+                type_label(i["type"], lang),
+                level_label(int(i["level"]), lang),
+                text[:120] + ("…" if len(text) > 120 else ""),
+            ]
+        )
+    if not serious.rows:
+        serious.bullets.append(p("none"))
+    warnings = Section(
+        p("active_warnings"),
+        header=[
+            p("district"),
+            p("hazard"),
+            p("colour"),
+            p("since"),
+            p("valid_until"),
+            p("response"),
+        ],
+    )
+    for w in active:
+        level = w.get("suggested_response_level")
+        warnings.rows.append(
+            [
+                district_label(w["district"]["code"], w["district"]["name"], lang),
+                hazard_label(w["hazard"], lang),
+                colour_label(w["level"], lang),
+                local(w["issued_at"]),
+                local(w["valid_until"]),
+                response_label(level, lang) if level else "",
+            ]
+        )
+    if not warnings.rows:
+        warnings.bullets.append(p("none"))
+    by_hazard = Section(p("warnings_by_hazard"), header=[p("hazard"), p("count")])
+    for key, n in sorted(now.warnings_by_hazard.items(), key=lambda kv: (-kv[1], kv[0])):
+        by_hazard.rows.append([hazard_label(key, lang), str(n)])
+    out = [summary, levels, categories, types, where, serious, warnings]
+    if by_hazard.rows:
+        out.append(by_hazard)
+    if charts:
+        out.append(Section(p("charts"), images=charts))
+    return out
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def to_markdown(title: str, meta: list[str], parts: list[Section], base: Path) -> str:
+    """Markdown; chart images are linked relative to ``base`` (the report's directory)."""
+    lines = [f"# {title}", "", *[f"{m}  " for m in meta], ""]
+    for s in parts:
+        lines += [f"## {s.title}", ""]
+        lines += [f"- {b}" for b in s.bullets]
+        if s.bullets:
+            lines.append("")
+        if s.header and s.rows:
+            lines.append("| " + " | ".join(_md_cell(h) for h in s.header) + " |")
+            lines.append("|" + "|".join("---" for _ in s.header) + "|")
+            lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in s.rows]
+            lines.append("")
+        for caption, path in s.images:
+            lines += [f"![{caption}]({path.relative_to(base).as_posix()})", ""]
+    return "\n".join(lines)
+
+
+def _bold(text: str) -> str:
+    escaped = html.escape(text)
+    while escaped.count("**") >= 2:
+        escaped = escaped.replace("**", "<strong>", 1).replace("**", "</strong>", 1)
+    return escaped
+
+
+def to_html(title: str, meta: list[str], parts: list[Section], lang: str) -> str:
+    """A self-contained HTML page (charts embedded)."""
+    body = [
+        f"<h1>{html.escape(title)}</h1>",
+        "<p class=meta>" + "<br>".join(html.escape(m) for m in meta) + "</p>",
+    ]
+    for s in parts:
+        body.append(f"<section><h2>{html.escape(s.title)}</h2>")
+        if s.bullets:
+            body.append("<ul>" + "".join(f"<li>{_bold(b)}</li>" for b in s.bullets) + "</ul>")
+        if s.header and s.rows:
+            head = "".join(f"<th>{html.escape(h)}</th>" for h in s.header)
+            rows = "".join(
+                "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in s.rows
+            )
+            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+        for caption, path in s.images:
+            data = base64.b64encode(path.read_bytes()).decode("ascii")
+            body.append(
+                f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
+                f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+            )
+        body.append("</section>")
+    style = (
+        "body{font-family:'Noto Sans CJK SC','Noto Sans SC',sans-serif;max-width:60rem;"
+        "margin:2rem auto;padding:0 1rem;color:#222}table{border-collapse:collapse;margin:.5rem 0}"
+        "th,td{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}th{background:#f3f3f3}"
+        "td:not(:first-child){font-variant-numeric:tabular-nums}.meta{color:#555}"
+        "figure{margin:1rem 0}img{max-width:100%}"
+    )
+    html_lang = "zh-CN" if lang == "zh" else "en"
+    return (
+        f'<!DOCTYPE html>\n<html lang="{html_lang}"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{style}</style></head><body>"
+        + "\n".join(body)
+        + "</body></html>\n"
+    )

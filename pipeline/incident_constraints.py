@@ -1,0 +1,194 @@
+"""The classified incident's constraints, checked on plain data.
+
+Each ``check_*`` function returns the value as the model would hold and dump it (an int
+given for a float field becomes a float, a dict is rebuilt in the model's field order) or
+raises :class:`Unsure` when the value is not certain to pass. The checks are conservative:
+``Unsure`` sends the caller to the model itself, which accepts or rejects as the contract
+says, so a check may refuse what the model would accept but never the other way round.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import pydantic_core
+
+from schemas.common import COUNT_MAX, DESCRIPTION_MAX, ID_MAX, NAME_MAX, SHORT_MAX
+from schemas.enums import FacilityKind, IncidentType, Source
+from schemas.outputs import MAX_ITEMS
+
+CASUALTY_FIELDS = ("deaths", "missing", "serious_injuries", "injuries", "affected", "evacuated")
+COUNT_FLAGS = (*CASUALTY_FIELDS, "economic_loss_cny")
+_CASUALTY_SET = frozenset(CASUALTY_FIELDS)
+_COUNT_FLAG_SET = frozenset(COUNT_FLAGS)
+EXPLANATION_FIELDS = frozenset(("matched_terms", "type_source", "criterion", "regulation"))
+EXPOSURE_FIELDS = frozenset(("district_population", "radius_m", "facilities"))
+FACILITY_FIELDS = frozenset(("id", "kind", "name", "distance_m"))
+TYPE_SOURCES = frozenset(("rule", "hint", "default"))
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
+_DISTRICT_CODE = re.compile(r"[0-9]{6}")
+_NOT_BLANK = re.compile(r"\S")
+_CATEGORY_OF_TYPE = {t.value: t.category.value for t in IncidentType}
+_SOURCES = frozenset(s.value for s in Source)
+_FACILITY_KINDS = frozenset(k.value for k in FacilityKind)
+_UNCLASSIFIED = IncidentType.UNCLASSIFIED.value
+
+
+class Unsure(Exception):
+    """A part this module does not vouch for; the model decides instead."""
+
+
+def check_id(value: Any) -> str:
+    if type(value) is not str or len(value) > ID_MAX or not _ID.fullmatch(value):
+        raise Unsure
+    return value
+
+
+def check_text(value: Any, max_length: int) -> str:
+    if type(value) is not str or not 1 <= len(value) <= max_length:
+        raise Unsure
+    if not _NOT_BLANK.search(value):
+        raise Unsure
+    return value
+
+
+def check_count(value: Any) -> int:
+    if type(value) is not int or not 0 <= value <= COUNT_MAX:
+        raise Unsure
+    return value
+
+
+def check_float(value: Any, low: float, high: float) -> float:
+    if type(value) is int:
+        value = float(value)
+    elif type(value) is not float:
+        raise Unsure
+    if not low <= value <= high or not math.isfinite(value):
+        raise Unsure
+    return value
+
+
+def check_point(value: Any) -> dict[str, float]:
+    if type(value) is not dict or value.keys() != {"lat", "lon"}:
+        raise Unsure
+    return {"lat": check_float(value["lat"], -90, 90), "lon": check_float(value["lon"], -180, 180)}
+
+
+def check_casualties(value: Any) -> dict[str, int] | None:
+    if value is None:
+        return None
+    if type(value) is not dict or not value.keys() <= _CASUALTY_SET:
+        raise Unsure
+    return {k: check_count(value[k]) for k in CASUALTY_FIELDS if value.get(k) is not None}
+
+
+def check_rule(value: Any) -> dict[str, str]:
+    if type(value) is not dict or value.keys() != {"id", "version"}:
+        raise Unsure
+    return {"id": check_id(value["id"]), "version": check_text(value["version"], SHORT_MAX)}
+
+
+def check_explanation(value: Any) -> dict[str, Any]:
+    if type(value) is not dict or not value.keys() <= EXPLANATION_FIELDS:
+        raise Unsure
+    terms = value.get("matched_terms", [])
+    if type(terms) is not list or len(terms) > MAX_ITEMS:
+        raise Unsure
+    source = value.get("type_source", "rule")
+    if type(source) is not str or source not in TYPE_SOURCES:
+        raise Unsure
+    out: dict[str, Any] = {
+        "matched_terms": [check_text(t, SHORT_MAX) for t in terms],
+        "type_source": source,
+    }
+    if value.get("criterion") is not None:
+        out["criterion"] = check_text(value["criterion"], DESCRIPTION_MAX)
+    if value.get("regulation") is not None:
+        out["regulation"] = check_text(value["regulation"], NAME_MAX)
+    return out
+
+
+def check_counts_extracted(value: Any) -> dict[str, bool]:
+    if type(value) is not dict or not value.keys() <= _COUNT_FLAG_SET:
+        raise Unsure
+    if any(type(flag) is not bool for flag in value.values()):
+        raise Unsure
+    return {k: value.get(k, False) for k in COUNT_FLAGS}
+
+
+def check_district(value: Any) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if type(value) is not dict or value.keys() != {"code", "name"}:
+        raise Unsure
+    code = value["code"]
+    if type(code) is not str or not _DISTRICT_CODE.fullmatch(code):
+        raise Unsure
+    return {"code": code, "name": check_text(value["name"], SHORT_MAX)}
+
+
+def check_facility(value: Any) -> dict[str, Any]:
+    if type(value) is not dict or value.keys() != FACILITY_FIELDS:
+        raise Unsure
+    kind = value["kind"]
+    if type(kind) is not str or kind not in _FACILITY_KINDS:
+        raise Unsure
+    return {
+        "id": check_id(value["id"]),
+        "kind": kind,
+        "name": check_text(value["name"], NAME_MAX),
+        "distance_m": check_float(value["distance_m"], 0, math.inf),
+    }
+
+
+def check_exposure(value: Any) -> dict[str, Any]:
+    if type(value) is not dict or not value.keys() <= EXPOSURE_FIELDS:
+        raise Unsure
+    facilities = value.get("facilities", [])
+    if type(facilities) is not list or len(facilities) > MAX_ITEMS:
+        raise Unsure
+    out: dict[str, Any] = {}
+    if value.get("district_population") is not None:
+        out["district_population"] = check_count(value["district_population"])
+    if value.get("radius_m") is not None:
+        out["radius_m"] = check_float(value["radius_m"], 0, math.inf)
+    out["facilities"] = [check_facility(f) for f in facilities]
+    return out
+
+
+def check_category_and_type(c: Mapping[str, Any]) -> tuple[str | None, str]:
+    """An unclassified incident has no category; any other has its type's category."""
+    category, itype = c["category"], c["type"]
+    if type(itype) is not str or itype not in _CATEGORY_OF_TYPE:
+        raise Unsure
+    if itype == _UNCLASSIFIED:
+        if category is not None:
+            raise Unsure
+    elif type(category) is not str or category != _CATEGORY_OF_TYPE[itype]:
+        raise Unsure
+    return category, itype
+
+
+def check_source(value: Any) -> str:
+    if type(value) is not str or value not in _SOURCES:
+        raise Unsure
+    return value
+
+
+def check_hint(hint: Any) -> str | None:
+    value = getattr(hint, "value", hint)
+    if value is not None and (type(value) is not str or value not in _CATEGORY_OF_TYPE):
+        raise Unsure
+    return value
+
+
+def check_now(now: datetime) -> tuple[str, str]:
+    """``now`` as ``isoformat()`` and as the model's JSON; only whole-minute offsets."""
+    offset = now.utcoffset()
+    if offset is None or offset.seconds % 60 or offset.microseconds:
+        raise Unsure
+    return now.isoformat(), pydantic_core.to_jsonable_python(now)
