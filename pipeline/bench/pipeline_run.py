@@ -10,7 +10,7 @@ from typing import Any
 from kafka import KafkaAdminClient
 from rich.console import Console
 
-from pipeline.bench.contenders import Throughput, WorkerUnderTest, es_count
+from pipeline.bench.contenders import Throughput, WorkerUnderTest, reports_indexed
 from pipeline.clients import kafka_python_config
 from pipeline.names import INDEX_KINDS
 from pipeline.settings import Settings
@@ -38,17 +38,16 @@ def run_pipeline(
     worker.start()
     try:
         deadline = time.monotonic() + 180
-        while es_count(es, index) == 0 and time.monotonic() < deadline:
+        while reports_indexed(es, index) == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
         t0, cpu0 = time.perf_counter(), worker.cpu_seconds()
-        first = es_count(es, index)
+        first = reports_indexed(es, index)
         while time.monotonic() < deadline + 600:
-            n = es_count(es, index)
-            if n >= events:
+            if reports_indexed(es, index) >= events:
                 break
             time.sleep(0.1)
         elapsed, cpu = time.perf_counter() - t0, worker.cpu_seconds() - cpu0
-        done = es_count(es, index) - first
+        done = reports_indexed(es, index) - first
         throughput = Throughput("citywatch pipeline end to end", done, elapsed)
         console.print(f"    pipeline: {throughput.per_second:.0f} events/s")
         rate = max(10.0, throughput.per_second / 2)

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.integration
 def _committed(scope, group: str) -> int:
     admin = KafkaAdminClient(**kafka_python_config(scope))
     try:
-        offsets = admin.list_group_offsets(group)
+        offsets = admin.list_group_offsets(group)[group]
     finally:
         admin.close()
     return sum(meta.offset for meta in offsets.values())
