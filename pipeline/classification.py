@@ -6,7 +6,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pipeline.classify import load_rulebook
-from pipeline.classify.classifier import ReportError, level_rule_for, read_report
+from pipeline.classify.classifier import (
+    ReportError,
+    Scan,
+    detect_type,
+    level_rule_for,
+    scan_report,
+)
 from pipeline.classify.explain import explain_zh
 from pipeline.classify.levels import grade
 from pipeline.classify.rulebook_model import Rulebook
@@ -48,11 +54,43 @@ def shape(c: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def classify_for_incident(report: Mapping[str, Any], rulebook: Rulebook) -> dict[str, Any]:
-    """``shape(classify_record(report, rulebook))``, working out only what the shape keeps."""
+#: classifications remembered per classifier (by what decides them), at most this many
+MEMO_SIZE = 4096
+
+
+def classify_for_incident(
+    report: Mapping[str, Any], rulebook: Rulebook, memo: dict[tuple, dict] | None = None
+) -> dict[str, Any]:
+    """``shape(classify_record(report, rulebook))``, working out only what the shape keeps.
+
+    Everything after reading the report is a function of the type hint, the term hits
+    (type, term, weight, negation, in order), the counts and which came from the text;
+    ``memo`` keeps the results by those, so a report like an earlier one is not graded and
+    explained again.
+    """
     if not isinstance(report, Mapping):
         raise ReportError("not_an_object", "an incident report must be a JSON object")
-    decision, counts, extracted, _evidence, _notes = read_report(report, rulebook)
+    scan = scan_report(report, rulebook)
+    if memo is None:
+        return _graded(scan, rulebook)
+    key = (
+        scan.hint,
+        tuple((hit.type, hit.term, hit.weight, hit.negated) for hit in scan.hits),
+        tuple(scan.counts.items()),
+        tuple(scan.extracted),
+    )
+    fields = memo.get(key)
+    if fields is None:
+        fields = _graded(scan, rulebook)
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        memo[key] = fields
+    return _copy(fields)
+
+
+def _graded(scan: Scan, rulebook: Rulebook) -> dict[str, Any]:
+    decision = detect_type(scan.text, scan.hint, rulebook, scan.hits)
+    counts, extracted = scan.counts, scan.extracted
     rule, _type_rule = level_rule_for(decision.type, rulebook)
     level = grade(rule, counts)
     type_def = rulebook.types.get(decision.type)
@@ -66,7 +104,9 @@ def classify_for_incident(report: Mapping[str, Any], rulebook: Rulebook) -> dict
         sorted(extracted),
     )
     itype = _INCIDENT_TYPES.get(decision.type) or IncidentType(decision.type)
-    casualties = {k: counts[k] for k in CASUALTY_FIELDS if counts.get(k) is not None}
+    casualties = (
+        {k: counts[k] for k in CASUALTY_FIELDS if counts.get(k) is not None} if counts else None
+    )
     from_text = set(extracted)
     return {
         "category": type_def.category if type_def is not None else None,
@@ -85,12 +125,26 @@ def classify_for_incident(report: Mapping[str, Any], rulebook: Rulebook) -> dict
     }
 
 
+def _copy(fields: dict[str, Any]) -> dict[str, Any]:
+    """A copy whose containers are the caller's own."""
+    explanation = fields["explanation"]
+    casualties = fields["casualties"]
+    return {
+        **fields,
+        "rule": dict(fields["rule"]),
+        "casualties": dict(casualties) if casualties is not None else None,
+        "explanation": {**explanation, "matched_terms": list(explanation["matched_terms"])},
+        "counts_extracted": dict(fields["counts_extracted"]),
+    }
+
+
 def rulebook_classifier(rulebook: Rulebook | None = None) -> Callable[[Mapping[str, Any]], dict]:
     """The worker's classifier: the versioned rulebook, loaded and validated once."""
     book = rulebook or load_rulebook()
+    memo: dict[tuple, dict] = {}
 
     def classify(report: Mapping[str, Any]) -> dict[str, Any]:
-        return classify_for_incident(report, book)
+        return classify_for_incident(report, book, memo)
 
     return classify
 

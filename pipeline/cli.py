@@ -355,6 +355,78 @@ def dashboard_cmd(
     run(settings, settings.dashboard_host, settings.dashboard_port)
 
 
+@app.command("alerts")
+def alerts_cmd(
+    host: Annotated[
+        str | None, typer.Option(envvar="CITYWATCH_ALERTS_HOST", help="Feed address.")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(envvar="CITYWATCH_ALERTS_PORT", help="Feed port.")
+    ] = None,
+    directory: Annotated[
+        Path | None,
+        typer.Option("--dir", envvar="CITYWATCH_ALERTS_DIR", help="Directory of CAP files."),
+    ] = None,
+    serve: Annotated[bool, typer.Option(help="Serve the CAP feed over HTTP.")] = True,
+    kafka_bootstrap: KafkaOpt = None,
+) -> None:
+    """Publish CAP 1.2 alerts for warning changes and serious incidents; serve the feed."""
+    from consumers.alerts import run
+
+    settings = make_settings(kafka_bootstrap=kafka_bootstrap)
+    run(settings, host=host, port=port, directory=directory, serve=serve)
+
+
+@app.command("webhooks")
+def webhooks_cmd(
+    subscriptions: Annotated[
+        Path | None,
+        typer.Option(envvar="CITYWATCH_WEBHOOKS_FILE", help="Subscriptions (YAML or JSON)."),
+    ] = None,
+    kafka_bootstrap: KafkaOpt = None,
+) -> None:
+    """Deliver incident and warning changes to subscribed webhooks, once each."""
+    from consumers.webhooks import run
+
+    run(make_settings(kafka_bootstrap=kafka_bootstrap), subscriptions_file=subscriptions)
+
+
+@app.command("analytics")
+def analytics_cmd(
+    once: Annotated[
+        bool, typer.Option("--once", help="Stop once caught up with the topics.")
+    ] = False,
+    kafka_bootstrap: KafkaOpt = None,
+    es_url: EsOpt = None,
+) -> None:
+    """Roll up incidents and warnings per hour, district, category and level."""
+    from consumers.analytics import run
+
+    run(make_settings(kafka_bootstrap=kafka_bootstrap, es_url=es_url), until_caught_up=once)
+
+
+@app.command("report")
+def report_cmd(
+    since: Annotated[str, typer.Option(help="Period covered, e.g. 24h, 7d.")] = "24h",
+    lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", envvar="CITYWATCH_REPORT_DIR", help="Output dir.")
+    ] = None,
+    es_url: EsOpt = None,
+) -> None:
+    """Write a situation report (Markdown, and HTML with charts) for the last period."""
+    from consumers.report import generate_report
+
+    try:
+        files = generate_report(
+            make_settings(es_url=es_url), since=since, lang=lang, out_dir=out_dir
+        )
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    out.print(f"markdown: {files.markdown}\nhtml: {files.html}")
+
+
 @app.command("demo")
 def demo_cmd(
     scenario: Annotated[str, typer.Option(help="Scenario to run.")] = "typhoon",

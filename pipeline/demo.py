@@ -94,7 +94,12 @@ def run_demo(
     try:
         children.start("worker", "worker", "--loglevel", "warning")
         children.start("dashboard", "dashboard", "--port", str(dashboard_port))
+        children.start("alerts", "alerts")
+        children.start("analytics", "analytics")
         url = f"http://127.0.0.1:{dashboard_port}/"
+        console.print(
+            f"CAP feed: http://{settings.alerts_host}:{settings.alerts_port}/cap/feed.atom"
+        )
         console.print(f"dashboard: [bold]{url}[/bold]")
         time.sleep(8)
         if children.dead():

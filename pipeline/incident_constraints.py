@@ -25,7 +25,10 @@ CASUALTY_FIELDS = ("deaths", "missing", "serious_injuries", "injuries", "affecte
 COUNT_FLAGS = (*CASUALTY_FIELDS, "economic_loss_cny")
 _CASUALTY_SET = frozenset(CASUALTY_FIELDS)
 _COUNT_FLAG_SET = frozenset(COUNT_FLAGS)
-EXPLANATION_FIELDS = frozenset(("matched_terms", "type_source", "criterion", "regulation"))
+_EXPLANATION_ORDER = ("matched_terms", "type_source", "criterion", "regulation")
+EXPLANATION_FIELDS = frozenset(_EXPLANATION_ORDER)
+_EXPOSURE_ORDER = ("district_population", "radius_m", "facilities")
+_FACILITY_ORDER = ("id", "kind", "name", "distance_m")
 EXPOSURE_FIELDS = frozenset(("district_population", "radius_m", "facilities"))
 FACILITY_FIELDS = frozenset(("id", "kind", "name", "distance_m"))
 TYPE_SOURCES = frozenset(("rule", "hint", "default"))
@@ -75,7 +78,10 @@ def check_float(value: Any, low: float, high: float) -> float:
 def check_point(value: Any) -> dict[str, float]:
     if type(value) is not dict or value.keys() != {"lat", "lon"}:
         raise Unsure
-    return {"lat": check_float(value["lat"], -90, 90), "lon": check_float(value["lon"], -180, 180)}
+    lat, lon = value["lat"], value["lon"]
+    if type(lat) is float and type(lon) is float and -90 <= lat <= 90 and -180 <= lon <= 180:
+        return {"lat": lat, "lon": lon}
+    return {"lat": check_float(lat, -90, 90), "lon": check_float(lon, -180, 180)}
 
 
 def check_casualties(value: Any) -> dict[str, int] | None:
@@ -101,22 +107,32 @@ def check_explanation(value: Any) -> dict[str, Any]:
     source = value.get("type_source", "rule")
     if type(source) is not str or source not in TYPE_SOURCES:
         raise Unsure
-    out: dict[str, Any] = {
-        "matched_terms": [check_text(t, SHORT_MAX) for t in terms],
-        "type_source": source,
-    }
-    if value.get("criterion") is not None:
-        out["criterion"] = check_text(value["criterion"], DESCRIPTION_MAX)
-    if value.get("regulation") is not None:
-        out["regulation"] = check_text(value["regulation"], NAME_MAX)
+    for term in terms:
+        check_text(term, SHORT_MAX)
+    criterion, regulation = value.get("criterion"), value.get("regulation")
+    if criterion is not None:
+        check_text(criterion, DESCRIPTION_MAX)
+    if regulation is not None:
+        check_text(regulation, NAME_MAX)
+    keys = tuple(value)
+    if len(keys) >= 2 and keys == _EXPLANATION_ORDER[: len(keys)] and None not in value.values():
+        return value
+    out: dict[str, Any] = {"matched_terms": terms, "type_source": source}
+    if criterion is not None:
+        out["criterion"] = criterion
+    if regulation is not None:
+        out["regulation"] = regulation
     return out
 
 
 def check_counts_extracted(value: Any) -> dict[str, bool]:
     if type(value) is not dict or not value.keys() <= _COUNT_FLAG_SET:
         raise Unsure
-    if any(type(flag) is not bool for flag in value.values()):
-        raise Unsure
+    for flag in value.values():
+        if flag is not True and flag is not False:
+            raise Unsure
+    if tuple(value) == COUNT_FLAGS:
+        return value
     return {k: value.get(k, False) for k in COUNT_FLAGS}
 
 
@@ -137,11 +153,16 @@ def check_facility(value: Any) -> dict[str, Any]:
     kind = value["kind"]
     if type(kind) is not str or kind not in _FACILITY_KINDS:
         raise Unsure
+    check_id(value["id"])
+    check_text(value["name"], NAME_MAX)
+    distance = value["distance_m"]
+    if type(distance) is float and 0 <= distance < math.inf and tuple(value) == _FACILITY_ORDER:
+        return value
     return {
-        "id": check_id(value["id"]),
+        "id": value["id"],
         "kind": kind,
-        "name": check_text(value["name"], NAME_MAX),
-        "distance_m": check_float(value["distance_m"], 0, math.inf),
+        "name": value["name"],
+        "distance_m": check_float(distance, 0, math.inf),
     }
 
 
@@ -151,13 +172,35 @@ def check_exposure(value: Any) -> dict[str, Any]:
     facilities = value.get("facilities", [])
     if type(facilities) is not list or len(facilities) > MAX_ITEMS:
         raise Unsure
+    population, radius = value.get("district_population"), value.get("radius_m")
+    if population is not None:
+        check_count(population)
+    if radius is not None:
+        radius = check_float(radius, 0, math.inf)
+    checked = [check_facility(f) for f in facilities]
     out: dict[str, Any] = {}
-    if value.get("district_population") is not None:
-        out["district_population"] = check_count(value["district_population"])
-    if value.get("radius_m") is not None:
-        out["radius_m"] = check_float(value["radius_m"], 0, math.inf)
-    out["facilities"] = [check_facility(f) for f in facilities]
+    if population is not None:
+        out["district_population"] = population
+    if radius is not None:
+        out["radius_m"] = radius
+    out["facilities"] = checked
     return out
+
+
+def check_grading(c: Mapping[str, Any]) -> tuple[str | None, str, int, float, dict[str, str]]:
+    """Category, type, level, confidence and rule of a classification."""
+    category, itype = check_category_and_type(c)
+    level = c["level"]
+    if type(level) is not int or not 1 <= level <= 4:
+        raise Unsure
+    return category, itype, level, check_float(c["confidence"], 0, 1), check_rule(c["rule"])
+
+
+def check_geo(value: Any) -> tuple[dict[str, float], dict[str, float]]:
+    """The WGS 84 and GCJ-02 points of an enrichment's ``geo``."""
+    if type(value) is not dict or value.keys() != {"wgs84", "gcj02"}:
+        raise Unsure
+    return check_point(value["wgs84"]), check_point(value["gcj02"])
 
 
 def check_category_and_type(c: Mapping[str, Any]) -> tuple[str | None, str]:

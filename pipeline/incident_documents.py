@@ -104,19 +104,11 @@ def _build(
     incident_id = f"{source}:{report_id}"
     if len(incident_id) > ID_MAX:
         raise check.Unsure
-    category, itype = check.check_category_and_type(c)
-    level = c["level"]
-    if type(level) is not int or not 1 <= level <= 4:
-        raise check.Unsure
-    confidence = check.check_float(c["confidence"], 0, 1)
-    rule = check.check_rule(c["rule"])
+    category, itype, level, confidence, rule = check.check_grading(c)
     casualties = check.check_casualties(c.get("casualties", data.get("casualties")))
     loss = c.get("economic_loss_cny", data.get("economic_loss_cny"))
     loss = None if loss is None else check.check_float(loss, 0, MONEY_MAX)
-    geo = enrichment.geo
-    if type(geo) is not dict or geo.keys() != {"wgs84", "gcj02"}:
-        raise check.Unsure
-    wgs84, gcj02 = check.check_point(geo["wgs84"]), check.check_point(geo["gcj02"])
+    wgs84, gcj02 = check.check_geo(enrichment.geo)
     grid_cell = enrichment.grid_cell
     if grid_cell is not None:
         check.check_id(grid_cell)
@@ -176,13 +168,14 @@ def _build(
         "geo": {"location": wgs84},
         "incident": body,
     }
-    plain = _plain(location["lat"], location["lon"], confidence, loss, exposure.get("radius_m"))
-    plain = plain and _plain(*wgs84.values(), *gcj02.values())
-    plain = plain and _plain(*(f["distance_m"] for f in exposure["facilities"]))
-    return document, plain
+    floats = [location["lat"], location["lon"], confidence, loss, exposure.get("radius_m")]
+    floats += [wgs84["lat"], wgs84["lon"], gcj02["lat"], gcj02["lon"]]
+    floats += [f["distance_m"] for f in exposure["facilities"]]
+    return document, _plain(floats)
 
 
-def _plain(*values: float | None) -> bool:
+def _plain(values: list[float | None]) -> bool:
+    """Whether no value is a float the two encoders write differently."""
     for value in values:
         if value and -SMALLEST_PLAIN_FLOAT < value < SMALLEST_PLAIN_FLOAT:
             return False

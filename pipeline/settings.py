@@ -158,6 +158,60 @@ class Settings(BaseSettings):
     dashboard_client_queue: int = Field(256, ge=1)
     """Most live events buffered per SSE client; a client further behind is disconnected."""
 
+    # --- Downstream consumers (``citywatch alerts|webhooks|analytics|report``) -------
+    alerts_dir: Path | None = None
+    """Directory of the CAP messages (``<identifier>.xml``), the publisher's durable state;
+    None: ``<data_dir>/consumers/alerts``."""
+    alerts_group_id: str | None = None
+    """Consumer group of ``citywatch alerts``; None: ``<app_id>-alerts``."""
+    alerts_host: str = "127.0.0.1"
+    """Address the CAP feed listens on."""
+    alerts_port: int = Field(8081, ge=1, le=65535)
+    """Port of the CAP feed."""
+    alerts_base_url: str | None = None
+    """Public base URL used in feed links; None: ``http://<host>:<port>``."""
+    alerts_sender: str = "citywatch.local"
+    """CAP sender: a globally unique originator id such as your domain (no spaces, commas,
+    ``<`` or ``&``)."""
+    alerts_sender_name_zh: str = "citywatch 上海市城市运行应急指挥"
+    """senderName of the zh-CN info blocks."""
+    alerts_sender_name_en: str = "citywatch Shanghai emergency operations"
+    """senderName of the en info blocks."""
+    alerts_status: Literal["Actual", "Exercise", "System", "Test", "Draft"] = "Actual"
+    """CAP status of every message."""
+    alerts_min_incident_level: int = Field(2, ge=1, le=4)
+    """Incidents at this level or more serious (1 = Ⅰ) become CAP alerts."""
+    alerts_incident_expiry_h: float = Field(24.0, gt=0)
+    """Hours an incident alert stays current."""
+    alerts_polygon_max_points: int = Field(120, ge=4)
+    """Most lat,lon pairs in a district's CAP polygons."""
+    alerts_restore_from_topic: bool = True
+    """On start, rewrite missing CAP files from the ``alerts.cap`` topic."""
+    webhooks_file: Path | None = None
+    """Webhook subscriptions (YAML or JSON); required by ``citywatch webhooks``."""
+    webhooks_db: Path | None = None
+    """SQLite delivery log; None: ``<data_dir>/consumers/webhooks/deliveries.sqlite3``."""
+    webhooks_group_id: str | None = None
+    """Consumer group of the webhook notifier; None: ``<app_id>-webhooks``."""
+    webhooks_max_attempts: int = Field(6, ge=1)
+    """Attempts per delivery before it is logged failed."""
+    webhooks_timeout_s: float = Field(10.0, gt=0)
+    """Timeout of one webhook POST, in seconds."""
+    webhooks_parallel: int = Field(4, ge=1)
+    """Subscriptions delivered to in parallel (each one in order)."""
+    webhooks_metrics_port: int | None = None
+    """Port of the notifier's ``/metrics`` on 127.0.0.1; None: not served."""
+    analytics_dir: Path | None = None
+    """Parquet directory of the analytics consumer; None: ``<data_dir>/consumers/analytics``."""
+    analytics_group_id: str | None = None
+    """Consumer group of the analytics consumer; None: ``<app_id>-analytics``."""
+    analytics_parquet: bool = True
+    """Also write the rollups as Parquet files."""
+    analytics_metrics_port: int | None = None
+    """Port of the analytics consumer's ``/metrics``; None: not served."""
+    report_dir: Path = Path("reports")
+    """Where ``citywatch report`` writes its Markdown, HTML and charts."""
+
     # --- Local services (``citywatch services``) -------------------------------------
     data_dir: Path = Field(default_factory=_default_data_dir)
     """Local services: installs, data, logs and pid files."""

@@ -10,7 +10,6 @@ alerts.
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 
 from consumers.alerts.config import AlertsConfig
@@ -54,34 +53,21 @@ def run(
     )
     publisher = AlertPublisher(settings, config)
     if not serve:
-        publisher.run()
+        from consumers.common.options import stop_on_signals
+
+        with stop_on_signals(publisher.stop):
+            publisher.run()
         return
     import uvicorn
 
     from consumers.alerts.api import create_app
 
-    app = create_app(publisher)
+    app = create_app(publisher, background=True)
     server = uvicorn.Server(
         uvicorn.Config(app, host=config.host, port=config.port, log_level="info")
     )
-    failure: list[BaseException] = []
-
-    def consume() -> None:
-        try:
-            publisher.run()
-        except BaseException as exc:  # noqa: BLE001 - reported, then re-raised below
-            failure.append(exc)
-            app.state.error = repr(exc)
-            log.exception("alerts consumer stopped")
-            server.should_exit = True
-
-    thread = threading.Thread(target=consume, name="alerts-consumer", daemon=True)
-    thread.start()
+    app.state.on_failure = lambda: setattr(server, "should_exit", True)
     log.info("CAP feed on %s/cap/feed.atom", config.base_url.rstrip("/"))
-    try:
-        server.run()
-    finally:
-        publisher.stop()
-        thread.join(timeout=30)
-    if failure:
-        raise failure[0]
+    server.run()
+    if app.state.failure is not None:
+        raise app.state.failure

@@ -8,10 +8,19 @@
   headlines, URL);
 - ``GET /metrics``: consumer lag and counters in the Prometheus text format;
 - ``GET /healthz``: ``{"ok": true, ...}`` while the consumer runs.
+
+With ``background=True`` the application runs the publisher in a thread from start-up to
+shutdown, so the server's own signal handling stops both; a publisher that fails sets
+``app.state.error`` and calls ``app.state.on_failure`` (the runner stops the server).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,11 +32,42 @@ from consumers.alerts.feed import ATOM_MIME, atom_feed
 from consumers.alerts.publisher import AlertPublisher
 from consumers.common.metrics import CONTENT_TYPE, render
 
+log = logging.getLogger("citywatch.alerts.api")
 
-def create_app(publisher: AlertPublisher) -> FastAPI:
-    """The web application serving ``publisher``'s store and metrics."""
-    app = FastAPI(title="citywatch CAP alerts", docs_url=None, redoc_url=None)
+
+def _consume(app: FastAPI, publisher: AlertPublisher) -> None:
+    try:
+        publisher.run()
+    except BaseException as exc:  # noqa: BLE001 - reported to the runner, which re-raises
+        app.state.error = repr(exc)
+        app.state.failure = exc
+        log.exception("alerts consumer stopped")
+        on_failure = getattr(app.state, "on_failure", None)
+        if on_failure is not None:
+            on_failure()
+
+
+def create_app(publisher: AlertPublisher, *, background: bool = False) -> FastAPI:
+    """The web application serving ``publisher``'s store and metrics (and running it, with
+    ``background``)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        thread = None
+        if background:
+            thread = threading.Thread(
+                target=_consume, args=(app, publisher), name="alerts-consumer", daemon=True
+            )
+            thread.start()
+        yield
+        if thread is not None:
+            publisher.stop()
+            await asyncio.to_thread(thread.join, 30)
+
+    app = FastAPI(title="citywatch CAP alerts", docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.publisher = publisher
+    app.state.error = None
+    app.state.failure = None
     store = publisher.store
     config = publisher.config
 
@@ -85,7 +125,7 @@ def create_app(publisher: AlertPublisher) -> FastAPI:
     @app.get("/healthz")
     def healthz() -> JSONResponse:
         """Liveness, the number of stored messages and the consumer lag."""
-        error = getattr(app.state, "error", None)
+        error = app.state.error
         body = {
             "ok": error is None,
             "stored": len(store),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from consumers.analytics.service import AnalyticsConfig, AnalyticsConsumer
-from consumers.common.options import setting
+from consumers.common.options import setting, stop_on_signals
 from pipeline.settings import Settings
 
 __all__ = ["AnalyticsConfig", "AnalyticsConsumer", "run"]
@@ -42,7 +42,8 @@ def run(
     )
     server = serve_metrics(consumer.samples, port=int(port)) if port is not None else None
     try:
-        consumer.run(until_caught_up=until_caught_up)
+        with stop_on_signals(consumer.stop):
+            consumer.run(until_caught_up=until_caught_up)
     finally:
         if server is not None:
             server.shutdown()

@@ -163,6 +163,7 @@ class BatchConsumer:
             group_id=self.group_id,
             client_id=self.client_id,
             enable_auto_commit=False,
+            allow_auto_create_topics=False,
             auto_offset_reset=self.offset_reset,
             metadata_max_age_ms=30_000,
             **kafka_python_config(self.settings),

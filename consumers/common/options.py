@@ -8,6 +8,10 @@ wins over both.
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -47,3 +51,20 @@ def data_path(settings: Settings, explicit: Path | str | None, name: str, *parts
 def group_id(settings: Settings, explicit: str | None, name: str, suffix: str) -> str:
     """A consumer group id: the argument, the setting ``name``, or ``<app_id>-<suffix>``."""
     return pick(explicit, settings, name, f"{settings.app_id}-{suffix}")
+
+
+@contextmanager
+def stop_on_signals(stop: Callable[[], None]) -> Iterator[None]:
+    """Call ``stop`` on SIGTERM or SIGINT while inside (main thread only), so a consumer
+    ends its batch, closes and leaves its group instead of dying mid-batch."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    for sig in previous:
+        signal.signal(sig, lambda signum, frame: stop())
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

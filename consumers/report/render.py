@@ -116,8 +116,6 @@ def sections(
                 text[:120] + ("…" if len(text) > 120 else ""),
             ]
         )
-    if not serious.rows:
-        serious.bullets.append(p("none"))
     warnings = Section(
         p("active_warnings"),
         header=[
@@ -141,14 +139,15 @@ def sections(
                 response_label(level, lang) if level else "",
             ]
         )
-    if not warnings.rows:
-        warnings.bullets.append(p("none"))
     by_hazard = Section(p("warnings_by_hazard"), header=[p("hazard"), p("count")])
     for key, n in sorted(now.warnings_by_hazard.items(), key=lambda kv: (-kv[1], kv[0])):
         by_hazard.rows.append([hazard_label(key, lang), str(n)])
     out = [summary, levels, categories, types, where, serious, warnings]
     if by_hazard.rows:
         out.append(by_hazard)
+    for section in out:
+        if section.header and not section.rows and not section.bullets:
+            section.bullets.append(p("none"))
     if charts:
         out.append(Section(p("charts"), images=charts))
     return out

@@ -41,7 +41,7 @@ def run(
     (``webhooks_file``, ``webhooks_db``, ``webhooks_group_id``, ``webhooks_max_attempts``,
     ``webhooks_metrics_port``). With a metrics port, ``/metrics`` serves the consumer lag."""
     from consumers.common.metrics import serve_metrics
-    from consumers.common.options import setting
+    from consumers.common.options import setting, stop_on_signals
 
     config = WebhooksConfig.from_settings(
         settings,
@@ -58,7 +58,8 @@ def run(
     )
     server = serve_metrics(notifier.samples, port=int(port)) if port is not None else None
     try:
-        notifier.run()
+        with stop_on_signals(notifier.stop):
+            notifier.run()
     finally:
         if server is not None:
             server.shutdown()

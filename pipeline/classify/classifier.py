@@ -9,9 +9,8 @@ read from the text, per field; ``counts_extracted`` names the ones read from the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -71,8 +70,7 @@ class Classification(BaseModel):
         return self.model_dump(mode="json")
 
 
-@dataclass(frozen=True)
-class TypeDecision:
+class TypeDecision(NamedTuple):
     """Which type a report is, how sure, and from what."""
 
     type: str
@@ -81,7 +79,7 @@ class TypeDecision:
     matched_terms: list[str]
     negated_terms: list[str]
     other_types: list[dict[str, Any]]
-    notes: list[str] = field(default_factory=list)
+    notes: Sequence[str] = ()
 
 
 def _non_negative(name: str, value: Any) -> int:
@@ -294,17 +292,40 @@ def _report_id(report: Mapping[str, Any]) -> str | None:
     return None if value is None else str(value)
 
 
+class Scan(NamedTuple):
+    """What a report's text and fields say before any decision: the term hits, the counts
+    (structured ones win), the counts read from the text, their phrases and notes."""
+
+    text: str
+    hint: Any
+    hits: list[TermHit]
+    counts: dict[str, int]
+    extracted: list[str]
+    evidence: dict[str, str]
+    notes: list[str]
+
+
+def scan_report(report: Mapping[str, Any], rulebook: Rulebook) -> Scan:
+    """Read a report's description and fields; raises :class:`ReportError` if unusable."""
+    matcher = rulebook.matcher
+    text = report_text(report, rulebook)
+    hint = report.get("type")
+    if hint is not None and not isinstance(hint, str):
+        raise ReportError("invalid_report", "type must be a string")
+    hits = matcher.find(text)
+    text_counts, evidence = extract_counts(text, matcher.is_negated)
+    counts, extracted, notes = merge_counts(structured_counts(report), text_counts)
+    return Scan(text, hint, hits, counts, extracted, evidence, notes)
+
+
 def read_report(
     report: Mapping[str, Any], rulebook: Rulebook
 ) -> tuple[TypeDecision, dict[str, int], list[str], dict[str, str], list[str]]:
     """A report's type decision, its counts, the counts read from its text, their phrases
     and notes: everything grading needs."""
-    matcher = rulebook.matcher
-    text = report_text(report, rulebook)
-    decision = detect_type(text, report.get("type"), rulebook, matcher.find(text))
-    text_counts, evidence = extract_counts(text, matcher.is_negated)
-    counts, extracted, notes = merge_counts(structured_counts(report), text_counts)
-    return decision, counts, extracted, evidence, notes
+    scan = scan_report(report, rulebook)
+    decision = detect_type(scan.text, scan.hint, rulebook, scan.hits)
+    return decision, scan.counts, scan.extracted, scan.evidence, scan.notes
 
 
 def classify_record(report: Mapping[str, Any], rulebook: Rulebook | None = None) -> dict[str, Any]:

@@ -8,9 +8,9 @@ named in the text, and deaths + serious injuries + injuries.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from pipeline.classify.rulebook_model import LevelRule
 
@@ -33,8 +33,13 @@ COUNT_FIELDS = (
 DERIVED = ("cases",)
 
 
+_NO_COUNTS = dict.fromkeys((*COUNT_FIELDS, *DERIVED), 0)
+
+
 def metric_values(counts: Mapping[str, int]) -> dict[str, int]:
     """Every metric a ladder can use, with the derived ``cases``; missing counts are 0."""
+    if not counts:
+        return dict(_NO_COUNTS)
     values = {name: int(counts.get(name) or 0) for name in COUNT_FIELDS}
     people = values["deaths"] + values["serious_injuries"] + values["injuries"]
     values["cases"] = max(values["affected"], int(counts.get("cases") or 0), people)
@@ -46,16 +51,12 @@ def rule_metrics(rule: LevelRule) -> list[str]:
     return list(rule.ladder_metrics)
 
 
-def _met(alternatives: list[dict[str, float]], values: Mapping[str, int]) -> list[dict[str, float]]:
-    """The alternatives whose every metric reaches its minimum."""
-    met = []
-    for alternative in alternatives:
-        for metric, minimum in alternative.items():
-            if values[metric] < minimum:
-                break
-        else:
-            met.append(alternative)
-    return met
+def _reaches(alternative: dict[str, float], values: Mapping[str, int]) -> bool:
+    """Whether every metric of the alternative reaches its minimum."""
+    for metric, minimum in alternative.items():
+        if values[metric] < minimum:
+            return False
+    return True
 
 
 def format_number(value: float) -> str:
@@ -67,8 +68,7 @@ def _criterion_text(alternative: Mapping[str, float]) -> str:
     return " & ".join(f"{m}>={format_number(v)}" for m, v in alternative.items())
 
 
-@dataclass(frozen=True)
-class LevelDecision:
+class LevelDecision(NamedTuple):
     """The level, the criterion that set it and the values it looked at."""
 
     level: int
@@ -76,8 +76,8 @@ class LevelDecision:
     criterion: str
     values: dict[str, int]
     source: str
-    minimums: dict[str, float] = field(default_factory=dict)
-    also_met: list[str] = field(default_factory=list)
+    minimums: Mapping[str, float] = MappingProxyType({})
+    also_met: Sequence[str] = ()
     note: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -99,7 +99,7 @@ def grade(rule: LevelRule, counts: Mapping[str, int]) -> LevelDecision:
     """The level ``counts`` reach on ``rule``; Ⅳ (the floor) when no grade is met."""
     values = metric_values(counts)
     for level_grade in rule.grades:
-        met = _met(level_grade.any, values)
+        met = [alternative for alternative in level_grade.any if _reaches(alternative, values)]
         if met:
             first = met[0]
             return LevelDecision(

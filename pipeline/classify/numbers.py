@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 ZH_DIGITS = {
     "零": 0,
@@ -103,6 +104,7 @@ def _parse_zh_numerals(text: str) -> int | None:
     return total + section + digit
 
 
+@lru_cache(maxsize=4096)
 def parse_zh_number(text: str) -> int | float | None:
     """A number as written in Chinese text, e.g. ``1.2亿`` -> 120000000, ``十二`` -> 12."""
     s = re.sub(r"\s+", "", text).replace(",", "")
@@ -134,6 +136,7 @@ def _parse_en_words(words: list[str]) -> int | None:
     return total + current
 
 
+@lru_cache(maxsize=4096)
 def parse_en_number(text: str) -> int | float | None:
     """A number as written in English text, e.g. ``twenty-three`` -> 23, ``15 million``."""
     s = text.strip().lower()

@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import reduce
-from itertools import repeat
 from operator import or_
 from typing import Any
 
@@ -167,6 +166,8 @@ class PatternGate:
             for run in run_bits
         }
         self._runs = re.compile(trie_pattern(sorted(run_bits))) if run_bits else None
+        chars = "".join(sorted(self._char_bits))
+        self._chars = re.compile(f"[{re.escape(chars)}]") if chars else None
         self._plans: dict[int, tuple[int, ...]] = {}
 
     @classmethod
@@ -176,7 +177,9 @@ class PatternGate:
 
     def satisfied(self, text: str) -> int:
         """One bit per requirement that ``text`` meets."""
-        met = reduce(or_, map(self._char_bits.get, set(text), repeat(0)), 0)
+        met = 0
+        if self._chars is not None:
+            met = reduce(or_, map(self._char_bits.__getitem__, set(self._chars.findall(text))), 0)
         if self._digit_bits and _DIGIT.search(text):
             met |= self._digit_bits
         if self._runs is not None:

@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
+
+from pipeline.classify.prefilter import trie_pattern
 
 if TYPE_CHECKING:
     from pipeline.classify.rulebook_model import NegationDef, Rulebook
@@ -31,8 +32,7 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).replace("\u2019", "'").lower()
 
 
-@dataclass(frozen=True)
-class TermHit:
+class TermHit(NamedTuple):
     """One occurrence of a rulebook term in a description."""
 
     type: str
@@ -85,7 +85,8 @@ class Negator:
 
         The clause lies within that reach, so without either the span is not negated; the
         text before is searched as a string of its own, as the clause is."""
-        if self._cues.search(text[max(0, start - NEGATION_REACH) : start]):
+        left = start - NEGATION_REACH if start > NEGATION_REACH else 0
+        if self._cues.search(text[left:start]):
             return True
         stop = min(len(text), end + NEGATION_REACH)
         return bool(self._after and self._after.search(text, end, stop))
@@ -147,8 +148,15 @@ class TermMatcher:
                 first = re.split(r"[\s-]", term, maxsplit=1)[0]
                 pattern = re.compile(_en_term_pattern(term) + r"(?:e?s)?\b")
                 self._en.setdefault(first, []).append((term, pattern))
-        #: longest term first at each position, as ``_zh`` tries them
-        self._zh_scan = re.compile("|".join(map(re.escape, zh_terms))) if zh_terms else None
+        #: the longest term at each position, as ``_zh`` tries them
+        self._zh_scan = re.compile(trie_pattern(zh_terms)) if zh_terms else None
+        #: the words that are a first word of a term, or one with up to two more letters
+        firsts = [word for word in self._en if _EN_WORD.fullmatch(word)]
+        self._en_words = (
+            re.compile(rf"(?<![a-z0-9'])(?:{trie_pattern(firsts)})[a-z0-9']{{0,2}}(?![a-z0-9'])")
+            if firsts
+            else None
+        )
         mask_en = [_en_term_pattern(t.lower()) for t in rulebook.mask.en]
         self._mask_en = re.compile(r"\b(?:" + "|".join(mask_en) + r")\b") if mask_en else None
         self._mask_zh = (
@@ -168,7 +176,10 @@ class TermMatcher:
 
     def is_negated(self, text: str, start: int, end: int) -> bool:
         """True when either language's cues negate ``text[start:end]``."""
-        return any(neg.is_negated(text, start, end) for neg in self.negators.values())
+        for negator in self.negators.values():
+            if negator.is_negated(text, start, end):
+                return True
+        return False
 
     def _find_zh(self, text: str) -> Iterable[tuple[str, int, int]]:
         if self._zh_scan is None:
@@ -177,9 +188,11 @@ class TermMatcher:
             yield match.group(0), match.start(), match.end()
 
     def _find_en(self, text: str) -> Iterable[tuple[str, int, int]]:
+        if self._en_words is None:
+            return
         free = 0
         get = self._en.get
-        for word in _EN_WORD.finditer(text):
+        for word in self._en_words.finditer(text):
             start = word.start()
             if start < free:
                 continue
@@ -200,13 +213,20 @@ class TermMatcher:
         """Every term occurrence in normalised ``text``, negated ones flagged."""
         masked = self.mask(text)
         hits: list[TermHit] = []
+        index = self.index
         for lang, found in (("zh", self._find_zh(masked)), ("en", self._find_en(masked))):
+            is_negated = self.negators[lang].is_negated
             for term, start, end in found:
-                negated = self.negators[lang].is_negated(masked, start, end)
-                for type_key, weight in self.index[(lang, term)]:
+                negated = is_negated(masked, start, end)
+                for type_key, weight in index[(lang, term)]:
                     hits.append(TermHit(type_key, term, weight, lang, start, end, negated))
-        hits.sort(key=lambda h: (h.start, h.type))
+        if len(hits) > 1:
+            hits.sort(key=_hit_order)
         return hits
+
+
+def _hit_order(hit: TermHit) -> tuple[int, str]:
+    return hit.start, hit.type
 
 
 def score_types(hits: Iterable[TermHit]) -> dict[str, float]:

@@ -27,7 +27,7 @@ from pipeline.geo.crs import Datum, convert
 from pipeline.geo.sphere import circle_boxes, haversine_m
 
 FACILITIES_FILE = Path(__file__).resolve().parent.parent / "data" / "facilities.json"
-BUCKET_DEG = 0.01
+BUCKET_DEG = 0.02
 """Side, in degrees, of the grid buckets that index the facilities' points."""
 
 FacilityKind = Literal[
@@ -166,9 +166,11 @@ class FacilityRegistry:
             if facility.id in self._by_id:
                 raise ValueError(f"duplicate facility id {facility.id!r}")
             self._by_id[facility.id] = facility
-        self._buckets: dict[tuple[int, int], list[int]] = {}
+        #: grid bucket -> (lon, lat, index) of the facilities in it
+        self._buckets: dict[tuple[int, int], list[tuple[float, float, int]]] = {}
         for i, facility in enumerate(self._facilities):
-            self._buckets.setdefault(_bucket(facility.lat, facility.lon), []).append(i)
+            key = _bucket(facility.lat, facility.lon)
+            self._buckets.setdefault(key, []).append((facility.lon, facility.lat, i))
 
     @classmethod
     def from_file(cls, path: Path) -> FacilityRegistry:
@@ -242,7 +244,7 @@ class FacilityRegistry:
         """The facilities whose points lie in the box, edges included."""
         if not (west <= east and south <= north):
             return []
-        if not all(map(math.isfinite, (west, south, east, north))):
+        if not math.isfinite(west + south + east + north):
             keys = list(self._buckets)
         else:
             (row0, col0), (row1, col1) = _bucket(south, west), _bucket(north, east)
@@ -251,10 +253,10 @@ class FacilityRegistry:
             else:
                 keys = [(r, c) for r in range(row0, row1 + 1) for c in range(col0, col1 + 1)]
         inside = []
+        buckets = self._buckets
         for key in keys:
-            for i in self._buckets.get(key, ()):
-                f = self._facilities[i]
-                if west <= f.lon <= east and south <= f.lat <= north:
+            for f_lon, f_lat, i in buckets.get(key, ()):
+                if west <= f_lon <= east and south <= f_lat <= north:
                     inside.append(i)
         return inside
 

@@ -28,6 +28,9 @@ from tests.integration.pipeline_support import cleanup
 
 ROOT = Path(__file__).resolve().parents[2]
 
+KEEP_ENV = "CITYWATCH_FAULT_KEEP"
+"""Set to 1 to keep a scenario's topics and indices for inspection."""
+
 Record = tuple[bytes | None, bytes]
 """(key, value) of one message to produce."""
 
@@ -119,6 +122,15 @@ class FaultWorker:
             self.proc.kill()
             return self.proc.wait(timeout=30)
 
+    def wait_ready(self, timeout_s: float = 120) -> None:
+        """Wait until this start of the worker has joined the group and is ready."""
+        log = self.dep.log_dir / f"{self.name}-{self.starts}.log"
+        deadline = time.monotonic() + timeout_s
+        while "[^Worker]: Ready" not in log.read_text(errors="replace"):
+            assert self.alive(), f"{self.name} exited during start-up:\n{self.logs()}"
+            assert time.monotonic() < deadline, f"{self.name} not ready in {timeout_s}s"
+            time.sleep(0.2)
+
     def logs(self, tail: int = 3000) -> str:
         parts = sorted(self.dep.log_dir.glob(f"{self.name}-*.log"))
         return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-tail:]}" for p in parts)
@@ -189,7 +201,8 @@ class Deployment:
         """Stop every worker, then delete the topics, indices and templates."""
         for w in self.workers:
             w.stop(signal.SIGTERM, timeout_s=30)
-        cleanup(self.settings, self.es)
+        if os.environ.get(KEEP_ENV) != "1":
+            cleanup(self.settings, self.es)
 
 
 class FlowProducer(threading.Thread):

@@ -1,7 +1,9 @@
 """A small HTTP proxy in front of the real Elasticsearch that injects failures.
 
 The worker's ``CITYWATCH_ES_URL`` points at the proxy (127.0.0.1, a free port). While no
-fault is set every request is passed through. A :class:`Fault` applies to bulk requests:
+fault is set every request is passed through. A :class:`Fault` applies to bulk requests,
+either until it is cleared (:meth:`FaultProxy.set_fault`) or to a number of them
+(:meth:`FaultProxy.script`):
 
 - ``whole``: the whole request is answered with ``status`` (429, 500, 503) and nothing is
   forwarded;
@@ -20,6 +22,7 @@ import gzip
 import http.client
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Literal
@@ -80,13 +83,12 @@ class ProxyHandler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         body = self._body()
-        fault = self.server.fault
         if not self.path.split("?")[0].endswith("/_bulk"):
             self._forward(body)
             return
         items = split_bulk(body)
         entry = BulkLog(ids=[i[2] for i in items])
-        self.server.record(entry)
+        fault = self.server.record(entry)
         if fault is None:
             self._forward(body)
             return
@@ -167,6 +169,8 @@ class FaultProxy(ThreadingHTTPServer):
         self.upstream = upstream.rstrip("/")
         self.fault: Fault | None = None
         self.bulks: list[BulkLog] = []
+        self.scripted: list[list] = []
+        self.script_done_at: float | None = None
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self.serve_forever, daemon=True, name="es-proxy")
 
@@ -186,9 +190,33 @@ class FaultProxy(ThreadingHTTPServer):
         with self._lock:
             self.fault = fault
 
-    def record(self, entry: BulkLog) -> None:
+    def script(self, steps: list[tuple[Fault, int]]) -> None:
+        """Apply each fault to its number of bulk requests, in order, then pass through."""
+        with self._lock:
+            self.scripted = [[fault, count] for fault, count in steps if count > 0]
+            self.script_done_at = None
+
+    def wait_script(self, timeout_s: float = 120) -> float:
+        """Wait until every scripted fault was served; returns when (monotonic seconds)."""
+        deadline = time.monotonic() + timeout_s
+        while self.script_done_at is None:
+            assert time.monotonic() < deadline, f"scripted faults not served in {timeout_s}s"
+            time.sleep(0.1)
+        return self.script_done_at
+
+    def record(self, entry: BulkLog) -> Fault | None:
+        """Log a bulk request; returns the fault it gets (scripted first)."""
         with self._lock:
             self.bulks.append(entry)
+            if not self.scripted:
+                return self.fault
+            step = self.scripted[0]
+            step[1] -= 1
+            if step[1] == 0:
+                self.scripted.pop(0)
+                if not self.scripted:
+                    self.script_done_at = time.monotonic()
+            return step[0]
 
     def failed_items(self) -> int:
         return sum(len(b.failed) for b in self.bulks)

@@ -21,10 +21,15 @@ I4_LIMIT_S = 60.0
 """Lag must return to zero and counts settle within this many seconds of the fault's end."""
 
 
+NOT_CONSUMED = ("health", "audit")
+"""Topics the worker writes but does not read (their readers are other services)."""
+
+
 def consumed_topics(settings: Settings) -> tuple[str, ...]:
     """The topics the worker's consumer group reads."""
     n = settings.topics()
-    return (*n.inputs, n.classified, n.warnings, n.enriched, n.deadletter, n.risk, n.commands)
+    skip = {getattr(n, name) for name in NOT_CONSUMED if hasattr(n, name)}
+    return tuple(t for t in n.all if t not in skip)
 
 
 class LagProbe:
@@ -72,8 +77,18 @@ def count(es: Elasticsearch, index: str) -> int:
     return int(es.count(index=index)["count"])
 
 
-def indexed_total(es: Elasticsearch, settings: Settings, kinds=("incidents", "deadletter")) -> int:
-    return sum(count(es, f"{settings.index_prefix}-{k}") for k in kinds)
+def indexed_total(es: Elasticsearch, settings: Settings, members: bool = True) -> int:
+    """Reports in incidents (``members``; else incident documents) plus dead letters."""
+    incidents = f"{settings.index_prefix}-incidents"
+    dead = count(es, f"{settings.index_prefix}-deadletter")
+    if not members:
+        return count(es, incidents) + dead
+    if not es.indices.exists(index=incidents):
+        return dead
+    es.indices.refresh(index=incidents)
+    aggs = {"reports": {"sum": {"field": "incident.report_count"}}}
+    resp = es.search(index=incidents, size=0, aggs=aggs)
+    return int(resp["aggregations"]["reports"]["value"] or 0) + dead
 
 
 @dataclass
@@ -103,7 +118,7 @@ def wait_settled(
     *,
     timeout_s: float = 180,
     stable_s: float = 2.0,
-    kinds: tuple[str, ...] = ("incidents", "deadletter"),
+    members: bool = True,
     also: Callable[[], bool] = lambda: True,
 ) -> Settled:
     """Poll until lag is zero and the counts equal ``expected`` and stay so for ``stable_s``.
@@ -118,7 +133,7 @@ def wait_settled(
         while time.monotonic() < deadline:
             now = time.monotonic()
             lag = probe.lag()
-            total = indexed_total(es, settings, kinds)
+            total = indexed_total(es, settings, members)
             if lag == 0 and total == expected and also():
                 first_ok = first_ok or now
                 if now - first_ok >= stable_s:
