@@ -6,15 +6,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pipeline.classify import load_rulebook
-from pipeline.classify.classifier import (
-    ReportError,
-    Scan,
-    detect_type,
-    level_rule_for,
-    scan_report,
-)
+from pipeline.classify.classifier import detect_type, level_rule_for
 from pipeline.classify.explain import explain_zh
 from pipeline.classify.levels import grade
+from pipeline.classify.reading import ReportError, Scan, scan_report
 from pipeline.classify.rulebook_model import Rulebook
 from schemas.enums import IncidentType
 

@@ -145,8 +145,8 @@ class IncidentCorrelator:
         if update.incident_id in state.incidents:
             self._store(key, state.incidents[update.incident_id])
         self.table[META_PREFIX + key] = {"watermark": _iso(state.watermark), "seq": state.seq}
-        if update.change == "duplicate":
-            return []
+        # A redelivered report (already in the state) publishes the incident's current record
+        # again: the state may have reached the changelog before a crash lost the output.
         doc = incident_document(report_doc, update)
         return [
             OutMessage(

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.geo.crs import convert
+from pipeline.geo.crs import convert, wgs84_to_gcj02
 from pipeline.geo.districts import DistrictIndex
 from pipeline.geo.facilities import FacilityRegistry
 from pipeline.geo.grid import grid_cell
@@ -54,8 +54,11 @@ class Enricher:
         self.exposure_kinds = exposure_kinds
 
     def enrich(self, lat: float, lon: float, crs: str = "wgs84") -> Enrichment:
-        w_lat, w_lon = convert(lat, lon, crs, "wgs84") if crs != "wgs84" else (lat, lon)
-        g_lat, g_lon = convert(lat, lon, crs, "gcj02") if crs != "gcj02" else (lat, lon)
+        if crs == "wgs84":
+            (w_lat, w_lon), (g_lat, g_lon) = (lat, lon), wgs84_to_gcj02(lat, lon)
+        else:
+            w_lat, w_lon = convert(lat, lon, crs, "wgs84")
+            g_lat, g_lon = convert(lat, lon, crs, "gcj02") if crs != "gcj02" else (lat, lon)
         district = self.districts.district_for_point(g_lat, g_lon, "gcj02")
         nearby = self.facilities.within(w_lat, w_lon, self.radius_m, kinds=self.exposure_kinds)
         exposure: dict[str, Any] = {

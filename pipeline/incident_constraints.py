@@ -15,8 +15,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import pydantic_core
-
 from schemas.common import COUNT_MAX, DESCRIPTION_MAX, ID_MAX, NAME_MAX, SHORT_MAX
 from schemas.enums import FacilityKind, IncidentType, Source
 from schemas.outputs import MAX_ITEMS
@@ -35,27 +33,49 @@ TYPE_SOURCES = frozenset(("rule", "hint", "default"))
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
 _DISTRICT_CODE = re.compile(r"[0-9]{6}")
 _NOT_BLANK = re.compile(r"\S")
+_UNCLASSIFIED = IncidentType.UNCLASSIFIED.value
 _CATEGORY_OF_TYPE = {t.value: t.category.value for t in IncidentType}
+#: the category each type must come with (none for an unclassified one)
+_CATEGORY_FOR = {t: (None if t == _UNCLASSIFIED else c) for t, c in _CATEGORY_OF_TYPE.items()}
+_ABSENT = object()
 _SOURCES = frozenset(s.value for s in Source)
 _FACILITY_KINDS = frozenset(k.value for k in FacilityKind)
-_UNCLASSIFIED = IncidentType.UNCLASSIFIED.value
 
 
 class Unsure(Exception):
     """A part this module does not vouch for; the model decides instead."""
 
 
+#: strings already found to be identifiers, and to be text that is not blank (a string's
+#: verdict never changes; the sets are emptied when they reach ``KNOWN_MAX`` entries)
+_KNOWN_IDS: set[str] = set()
+_KNOWN_TEXTS: set[str] = set()
+KNOWN_MAX = 65536
+
+
+def _remember(known: set[str], value: str) -> None:
+    if len(known) >= KNOWN_MAX:
+        known.clear()
+    known.add(value)
+
+
 def check_id(value: Any) -> str:
-    if type(value) is not str or len(value) > ID_MAX or not _ID.fullmatch(value):
+    if type(value) is not str:
         raise Unsure
+    if value not in _KNOWN_IDS:
+        if len(value) > ID_MAX or not _ID.fullmatch(value):
+            raise Unsure
+        _remember(_KNOWN_IDS, value)
     return value
 
 
 def check_text(value: Any, max_length: int) -> str:
     if type(value) is not str or not 1 <= len(value) <= max_length:
         raise Unsure
-    if not _NOT_BLANK.search(value):
-        raise Unsure
+    if value not in _KNOWN_TEXTS:
+        if not _NOT_BLANK.search(value):
+            raise Unsure
+        _remember(_KNOWN_TEXTS, value)
     return value
 
 
@@ -188,12 +208,18 @@ def check_exposure(value: Any) -> dict[str, Any]:
 
 
 def check_grading(c: Mapping[str, Any]) -> tuple[str | None, str, int, float, dict[str, str]]:
-    """Category, type, level, confidence and rule of a classification."""
-    category, itype = check_category_and_type(c)
-    level = c["level"]
+    """Category, type, level, confidence and rule of a classification: an unclassified
+    incident has no category, any other has its type's category."""
+    category, itype, level, confidence = c["category"], c["type"], c["level"], c["confidence"]
+    if type(itype) is not str or _CATEGORY_FOR.get(itype, _ABSENT) != category:
+        raise Unsure
+    if category is not None and type(category) is not str:
+        raise Unsure
     if type(level) is not int or not 1 <= level <= 4:
         raise Unsure
-    return category, itype, level, check_float(c["confidence"], 0, 1), check_rule(c["rule"])
+    if type(confidence) is not float or not 0 <= confidence <= 1:
+        confidence = check_float(confidence, 0, 1)
+    return category, itype, level, confidence, check_rule(c["rule"])
 
 
 def check_geo(value: Any) -> tuple[dict[str, float], dict[str, float]]:
@@ -201,19 +227,6 @@ def check_geo(value: Any) -> tuple[dict[str, float], dict[str, float]]:
     if type(value) is not dict or value.keys() != {"wgs84", "gcj02"}:
         raise Unsure
     return check_point(value["wgs84"]), check_point(value["gcj02"])
-
-
-def check_category_and_type(c: Mapping[str, Any]) -> tuple[str | None, str]:
-    """An unclassified incident has no category; any other has its type's category."""
-    category, itype = c["category"], c["type"]
-    if type(itype) is not str or itype not in _CATEGORY_OF_TYPE:
-        raise Unsure
-    if itype == _UNCLASSIFIED:
-        if category is not None:
-            raise Unsure
-    elif type(category) is not str or category != _CATEGORY_OF_TYPE[itype]:
-        raise Unsure
-    return category, itype
 
 
 def check_source(value: Any) -> str:
@@ -230,8 +243,10 @@ def check_hint(hint: Any) -> str | None:
 
 
 def check_now(now: datetime) -> tuple[str, str]:
-    """``now`` as ``isoformat()`` and as the model's JSON; only whole-minute offsets."""
+    """``now`` as ``isoformat()`` and as the model's JSON (the same, with ``Z`` for a zero
+    offset); only whole-minute offsets."""
     offset = now.utcoffset()
     if offset is None or offset.seconds % 60 or offset.microseconds:
         raise Unsure
-    return now.isoformat(), pydantic_core.to_jsonable_python(now)
+    iso = now.isoformat()
+    return iso, (iso[:-6] + "Z" if offset.days == 0 and not offset.seconds else iso)

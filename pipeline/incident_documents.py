@@ -11,8 +11,9 @@ the contract says. Before its first use it compares itself with the model's path
 sample incidents and, should they differ (the contract changed), always defers.
 
 :func:`document_bytes` serialises a document as ``json.dumps(doc, ensure_ascii=False,
-separators=(",", ":"))`` encoded in UTF-8 does, with the faster pydantic-core encoder when
-the two are known to agree byte for byte (they write floats below 1e-4 differently).
+separators=(",", ":"))`` encoded in UTF-8 does, with a faster encoder (orjson when it is
+installed, else pydantic-core's) when the two are known to agree byte for byte: they write
+floats below 1e-4 differently, and a document with one goes through ``json``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ from datetime import datetime
 from typing import Any
 
 import pydantic_core
+
+try:
+    import orjson
+except ImportError:  # the pydantic-core encoder serves instead
+    orjson = None  # type: ignore[assignment]
 
 from pipeline import incident_constraints as check
 from schemas.common import ID_MAX, MONEY_MAX
@@ -188,11 +194,13 @@ def dumps(doc: Mapping[str, Any]) -> bytes:
 
 
 def document_bytes(doc: Mapping[str, Any], plain_floats: bool) -> bytes:
-    """``dumps(doc)``, by the faster encoder when ``plain_floats`` says they agree."""
+    """``dumps(doc)``, by a faster encoder when ``plain_floats`` says they agree."""
     if plain_floats:
         try:
+            if orjson is not None:
+                return orjson.dumps(doc)
             return pydantic_core.to_json(doc)
-        except (ValueError, pydantic_core.PydanticSerializationError):
+        except (TypeError, ValueError, pydantic_core.PydanticSerializationError):
             pass
     return dumps(doc)
 
@@ -205,7 +213,10 @@ def _agrees_with_model() -> bool:
     if not _AGREES:
         from pipeline.incident_samples import fast_path_differences
 
-        differences = fast_path_differences(_build, incident_payload)
+        try:
+            differences = fast_path_differences(_build, incident_payload)
+        except Exception as exc:  # noqa: BLE001 - samples the contract no longer accepts
+            differences = [f"the samples cannot be built: {exc!r}"]
         if differences:
             log.warning(
                 "incident documents are built through the model: the fast path differs "

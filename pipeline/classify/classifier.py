@@ -14,22 +14,14 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.classify.counts import extract_counts
 from pipeline.classify.explain import explain
-from pipeline.classify.levels import COUNT_FIELDS, LevelDecision, grade, level_label
+from pipeline.classify.levels import LevelDecision, grade, level_label
+from pipeline.classify.reading import ReportError, scan_report
 from pipeline.classify.rulebook import load_rulebook
 from pipeline.classify.rulebook_model import Category, LevelRule, Rulebook
-from pipeline.classify.text import TermHit, normalise, score_types
-from pipeline.errors import EventError
+from pipeline.classify.text import TermHit, score_types
 
 UNCLASSIFIED = "unclassified"
-
-
-class ReportError(EventError):
-    """The report cannot be classified as given (wrong field type, negative count ...)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(code, message, stage="classify")
 
 
 class RuleRef(BaseModel):
@@ -80,47 +72,6 @@ class TypeDecision(NamedTuple):
     negated_terms: list[str]
     other_types: list[dict[str, Any]]
     notes: Sequence[str] = ()
-
-
-def _non_negative(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ReportError("invalid_report", f"{name} must be a number, got {value!r}")
-    if value < 0 or value != value or value in (float("inf"), float("-inf")):
-        raise ReportError("invalid_report", f"{name} must be a finite number >= 0, got {value!r}")
-    if isinstance(value, float) and name != "economic_loss_cny" and not value.is_integer():
-        raise ReportError("invalid_report", f"{name} must be a whole number, got {value!r}")
-    return int(round(value))
-
-
-def structured_counts(report: Mapping[str, Any]) -> dict[str, int]:
-    """The counts given as fields of the report (``casualties`` and ``economic_loss_cny``)."""
-    counts: dict[str, int] = {}
-    casualties = report.get("casualties")
-    if casualties is not None:
-        if not isinstance(casualties, Mapping):
-            raise ReportError("invalid_report", "casualties must be an object")
-        for key, value in casualties.items():
-            if key not in COUNT_FIELDS or key == "economic_loss_cny":
-                known = ", ".join(f for f in COUNT_FIELDS if f != "economic_loss_cny")
-                raise ReportError(
-                    "invalid_report", f"unknown casualties field {key!r}; known: {known}"
-                )
-            if value is not None:
-                counts[key] = _non_negative(f"casualties.{key}", value)
-    loss = report.get("economic_loss_cny")
-    if loss is not None:
-        counts["economic_loss_cny"] = _non_negative("economic_loss_cny", loss)
-    return counts
-
-
-def report_text(report: Mapping[str, Any], rulebook: Rulebook) -> str:
-    """The normalised description (empty when there is none), cut to the rulebook's limit."""
-    description = report.get("description")
-    if description is None:
-        return ""
-    if not isinstance(description, str):
-        raise ReportError("invalid_report", "description must be a string")
-    return normalise(description[: rulebook.scoring.max_description_chars])
 
 
 def _distinct(terms: list[str]) -> list[str]:
@@ -267,55 +218,9 @@ def build_classification(
     )
 
 
-def merge_counts(
-    structured: Mapping[str, int], text_counts: Mapping[str, int]
-) -> tuple[dict[str, int], list[str], list[str]]:
-    """Structured counts win per field; returns counts, the extracted names and notes."""
-    counts = dict(structured)
-    extracted: list[str] = []
-    notes: list[str] = []
-    for metric, value in text_counts.items():
-        if metric in structured:
-            if structured[metric] != value:
-                notes.append(
-                    f"the text gives {metric}={value}; the structured {metric}="
-                    f"{structured[metric]} was used"
-                )
-            continue
-        counts[metric] = value
-        extracted.append(metric)
-    return counts, extracted, notes
-
-
 def _report_id(report: Mapping[str, Any]) -> str | None:
     value = report.get("report_id")
     return None if value is None else str(value)
-
-
-class Scan(NamedTuple):
-    """What a report's text and fields say before any decision: the term hits, the counts
-    (structured ones win), the counts read from the text, their phrases and notes."""
-
-    text: str
-    hint: Any
-    hits: list[TermHit]
-    counts: dict[str, int]
-    extracted: list[str]
-    evidence: dict[str, str]
-    notes: list[str]
-
-
-def scan_report(report: Mapping[str, Any], rulebook: Rulebook) -> Scan:
-    """Read a report's description and fields; raises :class:`ReportError` if unusable."""
-    matcher = rulebook.matcher
-    text = report_text(report, rulebook)
-    hint = report.get("type")
-    if hint is not None and not isinstance(hint, str):
-        raise ReportError("invalid_report", "type must be a string")
-    hits = matcher.find(text)
-    text_counts, evidence = extract_counts(text, matcher.is_negated)
-    counts, extracted, notes = merge_counts(structured_counts(report), text_counts)
-    return Scan(text, hint, hits, counts, extracted, evidence, notes)
 
 
 def read_report(

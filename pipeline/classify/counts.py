@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipeline.classify.numbers import EN_NUMBER, ZH_NUMBER, parse_en_number, parse_zh_number
 from pipeline.classify.prefilter import PatternGate
@@ -158,8 +158,7 @@ _EN_LOSS = [
 _ZH_UNIT_VALUE = {"千万": 10_000_000, "百万": 1_000_000, "万": 10_000, "亿": 100_000_000}
 
 
-@dataclass(frozen=True)
-class CountEvidence:
+class CountEvidence(NamedTuple):
     """One figure found in the text: the metric, its value and the phrase it came from."""
 
     metric: str
@@ -199,7 +198,7 @@ def _value(match: re.Match[str], parse: Parser) -> int | None:
     number = 1 if raw in ("a", "an") else parse(raw)
     if number is None:
         return None
-    unit = match.groupdict().get("u")
+    unit = match.group("u") if "u" in match.re.groupindex else None
     if unit:
         number *= _ZH_UNIT_VALUE[unit]
     return int(round(number))
@@ -221,8 +220,13 @@ def find_counts(
             if is_negated is not None and is_negated(text, match.start("n"), match.end()):
                 continue
             found.append(CountEvidence(metric, value, match.group(0).strip(), match.start()))
-    found.sort(key=lambda e: (e.start, e.metric))
+    if len(found) > 1:
+        found.sort(key=_evidence_order)
     return found
+
+
+def _evidence_order(evidence: CountEvidence) -> tuple[int, str]:
+    return evidence.start, evidence.metric
 
 
 def extract_counts(

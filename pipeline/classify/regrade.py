@@ -21,16 +21,13 @@ from pydantic import BaseModel, ConfigDict
 from pipeline.classify.classifier import (
     UNCLASSIFIED,
     Classification,
-    ReportError,
     TypeDecision,
     build_classification,
     detect_type,
-    merge_counts,
-    report_text,
-    structured_counts,
 )
 from pipeline.classify.counts import extract_counts
 from pipeline.classify.levels import LEVEL_LABELS
+from pipeline.classify.reading import ReportError, merge_counts, report_text, structured_counts
 from pipeline.classify.rulebook import load_rulebook
 from pipeline.classify.rulebook_model import Rulebook
 

@@ -171,7 +171,7 @@ class TermMatcher:
         """``text`` with mask phrases replaced by spaces (positions are kept)."""
         for pattern in (self._mask_en, self._mask_zh):
             if pattern is not None:
-                text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+                text = pattern.sub(_blank, text)
         return text
 
     def is_negated(self, text: str, start: int, end: int) -> bool:
@@ -180,12 +180,6 @@ class TermMatcher:
             if negator.is_negated(text, start, end):
                 return True
         return False
-
-    def _find_zh(self, text: str) -> Iterable[tuple[str, int, int]]:
-        if self._zh_scan is None:
-            return
-        for match in self._zh_scan.finditer(text):
-            yield match.group(0), match.start(), match.end()
 
     def _find_en(self, text: str) -> Iterable[tuple[str, int, int]]:
         if self._en_words is None:
@@ -214,15 +208,25 @@ class TermMatcher:
         masked = self.mask(text)
         hits: list[TermHit] = []
         index = self.index
-        for lang, found in (("zh", self._find_zh(masked)), ("en", self._find_en(masked))):
-            is_negated = self.negators[lang].is_negated
-            for term, start, end in found:
+        if self._zh_scan is not None:
+            is_negated = self.negators["zh"].is_negated
+            for match in self._zh_scan.finditer(masked):
+                term, (start, end) = match.group(), match.span()
                 negated = is_negated(masked, start, end)
-                for type_key, weight in index[(lang, term)]:
-                    hits.append(TermHit(type_key, term, weight, lang, start, end, negated))
+                for type_key, weight in index[("zh", term)]:
+                    hits.append(TermHit(type_key, term, weight, "zh", start, end, negated))
+        is_negated = self.negators["en"].is_negated
+        for term, start, end in self._find_en(masked):
+            negated = is_negated(masked, start, end)
+            for type_key, weight in index[("en", term)]:
+                hits.append(TermHit(type_key, term, weight, "en", start, end, negated))
         if len(hits) > 1:
             hits.sort(key=_hit_order)
         return hits
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group(0))
 
 
 def _hit_order(hit: TermHit) -> tuple[int, str]:

@@ -2,6 +2,7 @@
 
 Pure functions over shipped data files (``pipeline/data``); no Kafka or Elasticsearch.
 
+- :mod:`pipeline.geo.buckets`: points in lat/lon grid buckets, found by box.
 - :mod:`pipeline.geo.crs`: WGS-84 <-> GCJ-02 <-> BD-09 conversions.
 - :mod:`pipeline.geo.districts`: point -> Shanghai district, district polygons.
 - :mod:`pipeline.geo.facilities`: the facilities/resources registry and radius search.

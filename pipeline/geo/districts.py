@@ -38,10 +38,6 @@ RASTER_STEP_DEG = 0.01
 """Side of a raster cell in degrees (about 1 km)."""
 RASTER_MARGIN_DEG = 1e-9
 """Cells are tested slightly enlarged, so rounding in locating a point cannot matter."""
-RASTER_SPLIT = 4
-"""A crossed cell's finer grid has this many cells a side."""
-RASTER_DEPTH = 2
-"""Levels of finer grids below the top one."""
 _NO_DISTRICT = -1
 _CROSSED = -2
 
@@ -148,9 +144,9 @@ class DistrictIndex:
         ``crs`` names the datum of ``lat``/``lon``: ``wgs84`` (default), ``gcj02`` or
         ``bd09``. A point on a shared border belongs to the district with the lower code.
         """
-        g_lat, g_lon = _to_boundary_datum(lat, lon, crs)
+        g_lat, g_lon = (lat, lon) if crs == BOUNDARY_DATUM else _to_boundary_datum(lat, lon, crs)
         if self._raster is None:
-            self._raster = _Raster.over(self._boundaries)
+            self._raster = _Raster(self._boundaries)
         found = self._raster.find(g_lon, g_lat)
         if found is None:
             candidates = sorted(int(i) for i in self._tree.query(shapely.Point(g_lon, g_lat)))
@@ -184,47 +180,31 @@ class DistrictIndex:
 
 
 class _Raster:
-    """A grid over part of the boundaries' extent: per cell, the district covering it wholly,
+    """A grid over the boundaries' extent: per cell, the district covering it wholly,
     ``_NO_DISTRICT`` when no boundary touches it, or ``_CROSSED`` with the districts (in
-    index order) whose polygons touch it. A crossed cell gets a finer grid of its own the
-    first time a point falls in it, down to ``depth`` levels."""
+    index order) whose polygons touch it."""
 
-    def __init__(
-        self,
-        geoms: NDArray[np.object_],
-        members: list[int],
-        corner: tuple[float, float],
-        shape: tuple[int, int],
-        step: float,
-        depth: int,
-    ) -> None:
-        (self.x0, self.y0), (self.nx, self.ny), self.step, self.depth = corner, shape, step, depth
+    def __init__(self, boundaries: tuple[BaseGeometry, ...], step: float = RASTER_STEP_DEG):
+        geoms = np.array(boundaries, dtype=object)
+        self.x0, self.y0, x1, y1 = (float(v) for v in shapely.total_bounds(geoms))
+        self.step = step
+        self.nx = max(1, int(np.ceil((x1 - self.x0) / step)))
+        self.ny = max(1, int(np.ceil((y1 - self.y0) / step)))
         cols, rows = np.meshgrid(np.arange(self.nx), np.arange(self.ny), indexing="xy")
         west, south = self.x0 + cols.ravel() * step, self.y0 + rows.ravel() * step
         m = RASTER_MARGIN_DEG
         boxes = shapely.box(west - m, south - m, west + step + m, south + step + m)
-        cell_of, which = shapely.STRtree(geoms[members]).query(boxes, predicate="intersects")
-        district_of = np.asarray(members, dtype=np.int64)[which]
+        cell_of, district_of = shapely.STRtree(geoms).query(boxes, predicate="intersects")
         touching = np.bincount(cell_of, minlength=len(boxes))
         cells = np.where(touching == 0, _NO_DISTRICT, _CROSSED)
         alone = touching[cell_of] == 1
         covered = shapely.covers(geoms[district_of[alone]], boxes[cell_of[alone]])
         cells[cell_of[alone][covered]] = district_of[alone][covered]
-        self.geoms = geoms
         self.cells: list[int] = cells.tolist()
         self.crossed: dict[int, list[int]] = {}
         for cell, district in sorted(zip(cell_of.tolist(), district_of.tolist(), strict=True)):
             if self.cells[cell] == _CROSSED:
                 self.crossed.setdefault(cell, []).append(district)
-        self.finer: dict[int, _Raster] = {}
-
-    @classmethod
-    def over(cls, boundaries: tuple[BaseGeometry, ...], step: float = RASTER_STEP_DEG) -> _Raster:
-        """The raster of every boundary, ``RASTER_DEPTH`` levels deep."""
-        geoms = np.array(boundaries, dtype=object)
-        x0, y0, x1, y1 = (float(v) for v in shapely.total_bounds(geoms))
-        shape = (max(1, int(np.ceil((x1 - x0) / step))), max(1, int(np.ceil((y1 - y0) / step))))
-        return cls(geoms, list(range(len(geoms))), (x0, y0), shape, step, RASTER_DEPTH)
 
     def find(self, x: float, y: float) -> int | list[int] | None:
         """A district index, ``_NO_DISTRICT``, the districts to test, or None off the raster."""
@@ -233,25 +213,7 @@ class _Raster:
             return None
         cell = int(row) * self.nx + int(col)
         value = self.cells[cell]
-        if value != _CROSSED:
-            return value
-        if self.depth > 0:
-            finer = self.finer.get(cell)
-            if finer is None:
-                corner = (self.x0 + int(col) * self.step, self.y0 + int(row) * self.step)
-                finer = _Raster(
-                    self.geoms,
-                    self.crossed[cell],
-                    corner,
-                    (RASTER_SPLIT, RASTER_SPLIT),
-                    self.step / RASTER_SPLIT,
-                    self.depth - 1,
-                )
-                self.finer[cell] = finer
-            found = finer.find(x, y)
-            if found is not None:
-                return found
-        return self.crossed[cell]
+        return self.crossed[cell] if value == _CROSSED else value
 
 
 def _to_boundary_datum(lat: float, lon: float, source: str) -> tuple[float, float]:

@@ -23,12 +23,11 @@ from typing import Annotated, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pipeline.errors import ConfigError
+from pipeline.geo.buckets import PointBuckets
 from pipeline.geo.crs import Datum, convert
 from pipeline.geo.sphere import circle_boxes, haversine_m
 
 FACILITIES_FILE = Path(__file__).resolve().parent.parent / "data" / "facilities.json"
-BUCKET_DEG = 0.02
-"""Side, in degrees, of the grid buckets that index the facilities' points."""
 
 FacilityKind = Literal[
     "school",
@@ -166,11 +165,7 @@ class FacilityRegistry:
             if facility.id in self._by_id:
                 raise ValueError(f"duplicate facility id {facility.id!r}")
             self._by_id[facility.id] = facility
-        #: grid bucket -> (lon, lat, index) of the facilities in it
-        self._buckets: dict[tuple[int, int], list[tuple[float, float, int]]] = {}
-        for i, facility in enumerate(self._facilities):
-            key = _bucket(facility.lat, facility.lon)
-            self._buckets.setdefault(key, []).append((facility.lon, facility.lat, i))
+        self._points = PointBuckets([(f.lat, f.lon) for f in self._facilities])
 
     @classmethod
     def from_file(cls, path: Path) -> FacilityRegistry:
@@ -228,7 +223,7 @@ class FacilityRegistry:
         wanted = _kind_filter(kinds)
         candidates: set[int] = set()
         for box in circle_boxes(lat, lon, radius_m):
-            candidates.update(self._in_box(*box))
+            candidates.update(self._points.in_box(*box))
         found = []
         for i in candidates:
             facility = self._facilities[i]
@@ -240,34 +235,12 @@ class FacilityRegistry:
         found.sort(key=lambda pair: (pair[1], pair[0].id))
         return found
 
-    def _in_box(self, west: float, south: float, east: float, north: float) -> list[int]:
-        """The facilities whose points lie in the box, edges included."""
-        if not (west <= east and south <= north):
-            return []
-        if not math.isfinite(west + south + east + north):
-            keys = list(self._buckets)
-        else:
-            (row0, col0), (row1, col1) = _bucket(south, west), _bucket(north, east)
-            if (row1 - row0 + 1) * (col1 - col0 + 1) > len(self._buckets):
-                keys = [k for k in self._buckets if row0 <= k[0] <= row1 and col0 <= k[1] <= col1]
-            else:
-                keys = [(r, c) for r in range(row0, row1 + 1) for c in range(col0, col1 + 1)]
-        inside = []
-        buckets = self._buckets
-        for key in keys:
-            for f_lon, f_lat, i in buckets.get(key, ()):
-                if west <= f_lon <= east and south <= f_lat <= north:
-                    inside.append(i)
-        return inside
-
-
-def _bucket(lat: float, lon: float) -> tuple[int, int]:
-    return math.floor(lat / BUCKET_DEG), math.floor(lon / BUCKET_DEG)
-
 
 def _kind_filter(kinds: Iterable[str] | str | None) -> frozenset[str] | None:
     if kinds is None:
         return None
+    if type(kinds) is tuple and kinds in _CHECKED_KINDS:
+        return _CHECKED_KINDS[kinds]
     wanted = frozenset((kinds,) if isinstance(kinds, str) else kinds)
     unknown = wanted - KINDS
     if unknown:
@@ -275,7 +248,13 @@ def _kind_filter(kinds: Iterable[str] | str | None) -> frozenset[str] | None:
             f"unknown facility kind(s) {', '.join(sorted(unknown))}; "
             f"expected some of {', '.join(sorted(KINDS))}"
         )
+    if type(kinds) is tuple and len(_CHECKED_KINDS) < 64:
+        _CHECKED_KINDS[kinds] = wanted
     return wanted
+
+
+#: tuples of kinds already checked, and their sets
+_CHECKED_KINDS: dict[tuple[str, ...], frozenset[str]] = {}
 
 
 def _describe(exc: ValidationError, raw: object) -> str:

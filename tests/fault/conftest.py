@@ -115,6 +115,7 @@ def isolated_es_deployment(isolated_es, kafka_bootstrap, tmp_path) -> Iterator[D
     """A scoped deployment whose Elasticsearch is the suite's own node."""
     from pipeline.clients import elasticsearch_client
 
+    isolated_es.up()
     client = elasticsearch_client(isolated_es.settings, request_timeout=30)
     try:
         yield from _deployment(isolated_es.settings, client, tmp_path)
@@ -125,4 +126,5 @@ def isolated_es_deployment(isolated_es, kafka_bootstrap, tmp_path) -> Iterator[D
 @pytest.fixture
 def isolated_kafka_deployment(isolated_kafka, es, tmp_path) -> Iterator[Deployment]:
     """A scoped deployment whose broker is the suite's own."""
+    isolated_kafka.up()
     yield from _deployment(isolated_kafka.settings, es, tmp_path)

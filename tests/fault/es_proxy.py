@@ -186,6 +186,9 @@ class FaultProxy(ThreadingHTTPServer):
         self.shutdown()
         self.server_close()
 
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def set_fault(self, fault: Fault | None) -> None:
         with self._lock:
             self.fault = fault

@@ -83,7 +83,11 @@ class Isolated:
         self.console = Console(stderr=True, highlight=False)
 
     def up(self, *, kafka: bool | None = None, elasticsearch: bool | None = None) -> float:
-        """Start (or restart) the selected services; returns when they answer."""
+        """Start (or restart, or resume) the selected services; returns when they answer."""
+        for service in ("kafka", "elasticsearch"):
+            pid = self.pid(service)
+            if pid is not None:
+                os.killpg(pid, signal.SIGCONT)
         manager.up(
             self.settings,
             self.console,

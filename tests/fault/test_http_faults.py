@@ -7,6 +7,8 @@ against the shared services.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from pipeline.synthetic import synthetic_reports
@@ -15,11 +17,9 @@ from tests.fault.es_proxy import Fault, FaultProxy
 from tests.fault.invariants import (
     check_invariants,
     expect_synthetic,
-    expected_total,
     index_sources,
 )
-from tests.fault.recovery import wait_settled
-from tests.fault.verdict import conclude
+from tests.fault.verdict import conclude, settle
 
 pytestmark = [pytest.mark.integration, pytest.mark.fault, pytest.mark.fault_fast]
 
@@ -35,8 +35,11 @@ def run_faults(
     worker.wait_ready()
     records = [(e.key, e.value) for e in events]
     flow = FlowProducer(dep, dep.topics.reports, records, chunks=10, interval_s=1.0)
-    proxy.script(phases)
     flow.start()
+    deadline = time.monotonic() + 60
+    while flow.sent < 300 and flow.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    proxy.script(phases)
     fault_end = max(proxy.wait_script(), flow.finish())
     own = proxy.retries_were_exact()
     dead = index_sources(dep.es, dep.index("deadletter")).values()
@@ -61,12 +64,13 @@ def test_06_429_on_the_whole_request_and_per_item(deployment: Deployment, proxy,
     result = scenario(
         6,
         "429 on the whole request and per item",
-        "proxy: 4 bulk requests answered 429, then every third item of the next 6 answered 429",
+        "proxy: every third item of 4 bulk requests answered 429, then 4 whole bulk requests "
+        "answered 429",
     )
     dep = deployment
-    phases = [(Fault("whole", 429), 4), (Fault("items", 429, every=3), 6)]
+    phases = [(Fault("items", 429, every=3), 4), (Fault("whole", 429), 4)]
     watched, fault_end, own = run_faults(dep, proxy, 106, phases)
-    settled = wait_settled(dep.settings, dep.es, expected_total(dep.settings, watched), fault_end)
+    settled = settle(dep, watched, fault_end)
     tally = check_invariants(dep.settings, dep.es, watched)
     whole = sum(1 for b in proxy.bulks if b.whole)
     conclude(
@@ -84,13 +88,13 @@ def test_07_500_and_503(deployment: Deployment, proxy, scenario):
     result = scenario(
         7,
         "500 / 503",
-        "proxy: 3 bulk requests answered 500, every second item of the next 4 answered 503, "
-        "then 3 bulk requests answered 503",
+        "proxy: every second item of 4 bulk requests answered 503, then 3 whole bulk requests "
+        "answered 500 and 3 answered 503",
     )
     dep = deployment
-    phases = [(Fault("whole", 500), 3), (Fault("items", 503, every=2), 4), (Fault("whole", 503), 3)]
+    phases = [(Fault("items", 503, every=2), 4), (Fault("whole", 500), 3), (Fault("whole", 503), 3)]
     watched, fault_end, own = run_faults(dep, proxy, 107, phases)
-    settled = wait_settled(dep.settings, dep.es, expected_total(dep.settings, watched), fault_end)
+    settled = settle(dep, watched, fault_end)
     tally = check_invariants(dep.settings, dep.es, watched)
     whole = sum(1 for b in proxy.bulks if b.whole)
     conclude(

@@ -26,11 +26,6 @@ def processor():
     return build_processor(Settings())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline/correlation.py returns nothing for a redelivered report; the fix "
-    "re-publishes the incident's current document (see docs/reliability.md)",
-)
 def test_redelivered_report_whose_document_was_lost_is_published_again(processor):
     topics = Settings().topics()
     table: dict = {}

@@ -14,9 +14,9 @@ import pytest
 
 from pipeline.synthetic import synthetic_reports
 from tests.fault.deployment import Deployment, FlowProducer
-from tests.fault.invariants import Expect, check_invariants, expect_synthetic, expected_total
-from tests.fault.recovery import indexed_total, wait_settled
-from tests.fault.verdict import conclude
+from tests.fault.invariants import Expect, check_invariants, expect_synthetic
+from tests.fault.recovery import indexed_total
+from tests.fault.verdict import conclude, settle
 
 pytestmark = [pytest.mark.integration, pytest.mark.fault]
 
@@ -61,7 +61,7 @@ def test_01_worker_killed_mid_batch(deployment: Deployment, scenario):
         worker.start()
         restarted = time.monotonic()
     fault_end = max(restarted, flow.finish())
-    settled = wait_settled(dep.settings, dep.es, expected_total(dep.settings, watched), fault_end)
+    settled = settle(dep, watched, fault_end)
     tally = check_invariants(dep.settings, dep.es, watched)
     own = [] if worker.alive() else ["the worker died after its last restart"]
     conclude(
@@ -96,7 +96,7 @@ def test_02_graceful_stop_and_rebalance(deployment: Deployment, scenario):
     kill_while_indexing(dep, first, signal.SIGTERM)
     first.start()
     fault_end = max(time.monotonic(), flow.finish())
-    settled = wait_settled(dep.settings, dep.es, expected_total(dep.settings, watched), fault_end)
+    settled = settle(dep, watched, fault_end)
     tally = check_invariants(dep.settings, dep.es, watched)
     both = first.log_text() + second.log_text()
     own = [] if "Traceback" not in both else ["a worker logged a traceback"]
@@ -139,7 +139,7 @@ def test_03_enrichment_raises_on_one_event(deployment: Deployment, scenario):
     worker = dep.worker(module="tests.fault.poisoned_worker", FAULT_POISONED_POINT=point).start()
     dep.produce(dep.topics.reports, records_of(events))
     produced = time.monotonic()
-    settled = wait_settled(dep.settings, dep.es, expected_total(dep.settings, watched), produced)
+    settled = settle(dep, watched, produced)
     tally = check_invariants(dep.settings, dep.es, watched)
     own = [] if worker.alive() else ["the worker died"]
     conclude(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from tests.fault.invariants import Tally
-from tests.fault.recovery import Settled
+from tests.fault.deployment import Deployment
+from tests.fault.invariants import Expect, Tally, expected_total
+from tests.fault.recovery import Settled, wait_settled
 from tests.fault.results import ScenarioResult
+
+Watched = Mapping[str, Mapping[bytes | None, Expect]]
 
 
 def conclude(
@@ -30,3 +34,9 @@ def conclude(
     result.outcome = "held" if result.held else "; ".join(problems[:3])[:300]
     shown = "\n".join(problems[:25])
     assert result.held, f"scenario {result.scenario}: {len(problems)} problems:\n{shown}"
+
+
+def settle(dep: Deployment, watched: Watched, fault_end: float, **options: Any) -> Settled:
+    """Wait for I4: lag zero and the watched records' documents all counted."""
+    expected = expected_total(dep.settings, watched)
+    return wait_settled(dep.settings, dep.es, expected, fault_end, **options)
