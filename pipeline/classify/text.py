@@ -28,7 +28,11 @@ NEGATION_REACH = 120
 
 
 def normalise(text: str) -> str:
-    """NFKC (full-width digits and punctuation to ASCII), lower case, straight apostrophes."""
+    """NFKC (full-width digits and punctuation to ASCII), lower case, straight apostrophes.
+
+    ASCII text is its own NFKC form and has no curly apostrophe: it is only lower-cased."""
+    if text.isascii():
+        return text.lower()
     return unicodedata.normalize("NFKC", text).replace("\u2019", "'").lower()
 
 
@@ -70,6 +74,8 @@ class Negator:
         self.window = spec.window
         bound = (r"\b", r"\b") if lang == "en" else ("", "")
         self._cues = re.compile(bound[0] + f"(?:{_alternation(spec.cues)})" + bound[1])
+        #: word boundaries look past the searched stretch unless it is cut out first
+        self._bounded = lang == "en"
         self._not_cues = re.compile(f"(?:{_alternation(spec.not_cues)})") if spec.not_cues else None
         self._after = (
             re.compile(f"(?:{_alternation(spec.after_cues)})") if spec.after_cues else None
@@ -83,10 +89,14 @@ class Negator:
     def _cue_near(self, text: str, start: int, end: int) -> bool:
         """Whether a cue lies in reach before the span or an after-cue in reach after it.
 
-        The clause lies within that reach, so without either the span is not negated; the
-        text before is searched as a string of its own, as the clause is."""
+        The clause lies within that reach, so without either the span is not negated; where
+        cues are bounded by word boundaries the text before is searched as a string of its
+        own, as the clause is."""
         left = start - NEGATION_REACH if start > NEGATION_REACH else 0
-        if self._cues.search(text[left:start]):
+        if self._bounded:
+            if self._cues.search(text[left:start]):
+                return True
+        elif self._cues.search(text, left, start):
             return True
         stop = min(len(text), end + NEGATION_REACH)
         return bool(self._after and self._after.search(text, end, stop))

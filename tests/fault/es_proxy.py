@@ -189,6 +189,9 @@ class FaultProxy(ThreadingHTTPServer):
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that went away (a timed-out bulk) is expected here; stay quiet."""
+
     def set_fault(self, fault: Fault | None) -> None:
         with self._lock:
             self.fault = fault

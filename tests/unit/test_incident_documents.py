@@ -186,3 +186,15 @@ def test_a_fast_path_that_drifts_from_the_model_is_not_used(enricher, monkeypatc
     monkeypatch.setattr(module, "_build", drifted)
     data, hint, c, enrichment = _parts(report_factory(), enricher, hint_classifier)
     assert incident_document_from_parts(data, hint, c, enrichment, NOW) is None
+
+
+@pytest.mark.parametrize("with_orjson", [True, False])
+def test_either_fast_encoder_writes_what_json_writes(enricher, rulebook, monkeypatch, with_orjson):
+    import pipeline.incident_documents as module
+
+    if not with_orjson:
+        monkeypatch.setattr(module, "orjson", None)
+    for raw in _hand_written():
+        data, hint, c, enrichment = _parts(raw, enricher, rulebook)
+        doc, plain = incident_document_from_parts(data, hint, c, enrichment, NOW)
+        assert document_bytes(doc, plain) == dumps(doc)
