@@ -34,10 +34,10 @@ def _iso(value: Any) -> Any:
 
 
 def incident_document(report_doc: dict[str, Any], update: IncidentUpdate) -> dict[str, Any]:
-    """The ``incidents`` document of an incident: the latest report's, with the incident's
-    identity, grade, place, members and histories."""
+    """The ``incidents`` document of an incident: the latest report's (``report_doc``,
+    updated in place), with the incident's identity, grade, place, members and histories."""
     u = update.model_dump(mode="json")
-    doc = json.loads(json.dumps(report_doc))
+    doc = report_doc
     body = doc["incident"]
     body.update(
         {

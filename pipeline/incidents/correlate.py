@@ -13,7 +13,8 @@ report, in this order:
 4. otherwise it merges into the nearest open incident (not resolved or closed) of the same
    category with a report within ``max_distance_m`` (inclusive), provided its time lies
    within ``max_gap_s`` (inclusive) of the incident's span of report times; the distance
-   to an incident is that to its nearest report, ties go to the latest active incident.
+   to an incident is that to its founding report (so an incident cannot creep across the
+   city through a chain of nearby reports), ties go to the latest active incident.
    Unclassified reports never merge and nothing merges into them;
 5. otherwise it opens a new incident whose id is its own key ``<source>:<report_id>``.
 
@@ -31,6 +32,7 @@ and a report older than the window still gets its record, though its incident is
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -53,6 +55,7 @@ from pipeline.incidents.records import (
 )
 from pipeline.incidents.split import split_report
 from pipeline.incidents.state import (
+    GRID_DEG,
     ROMAN,
     DistrictIncidents,
     GradeEntry,
@@ -118,11 +121,13 @@ class Correlator:
             reason = f"initial grade {ROMAN[member.level]} from report {key}"
             incident = new_incident(member, data, reason)
             state.incidents[incident.incident_id] = incident
+            state.indexed(incident)
             self.prune(state)
             return state, update_of(incident, state.key, "new", report_id=member.report_id)
         previous = incident.level
         before = latest_grades(incident.members)
         incident.add(member)
+        state.indexed(incident)
         if incident.type == UNCLASSIFIED and action == "regrade" and member.category:
             incident.type, incident.category = member.type, member.category
             reason += f"; type unclassified -> {member.type}"
@@ -181,7 +186,9 @@ class Correlator:
         boxes = circle_boxes(lat, lon, distance + 1.0)
         best: tuple[float, float, str] | None = None
         chosen: tuple[Incident, str] | None = None
-        for incident in state.incidents.values():
+        cell_m = 111_320.0 * GRID_DEG * math.cos(math.radians(abs(lat) + GRID_DEG))
+        nearby = state.near_founders(lat, lon) if distance <= cell_m else state.incidents.values()
+        for incident in nearby:
             if not incident.is_open or incident.category != member.category:
                 continue
             if not (
@@ -192,12 +199,9 @@ class Correlator:
                 continue
             if not any(_overlaps(incident.box, box) for box in boxes):
                 continue
-            near = [
-                (haversine_m(lat, lon, m.lat, m.lon), m.key)
-                for m in incident.members.values()
-                if any(_inside(m.lat, m.lon, box) for box in boxes)
-            ]
-            if not near or (nearest := min(near))[0] > distance:
+            founder = min(incident.members.values(), key=lambda m: m.seq)
+            nearest = (haversine_m(lat, lon, founder.lat, founder.lon), founder.key)
+            if nearest[0] > distance:
                 continue
             rank = (nearest[0], -incident.last_activity_at.timestamp(), incident.incident_id)
             if best is None or rank < best:
@@ -206,7 +210,7 @@ class Correlator:
             return None, "", "", None
         incident, nearest = chosen
         reason = (
-            f"same category {member.category}: {best[0]:.0f} m from report {nearest}, "
+            f"same category {member.category}: {best[0]:.0f} m from founding report {nearest}, "
             f"within {gap.total_seconds() / 60:g} min of the incident's reports"
         )
         return incident, "merge", reason, best[0]
@@ -223,7 +227,9 @@ class Correlator:
         exposure: dict[str, Any] | None = None,
     ) -> tuple[DistrictIncidents, list[IncidentUpdate]]:
         """:func:`~pipeline.incidents.split.split_report`: move a report to a new incident."""
-        return split_report(state, incident_id, report, by, reason, at, exposure=exposure)
+        result = split_report(state, incident_id, report, by, reason, at, exposure=exposure)
+        state.reindex()
+        return result
 
     def prune(self, state: DistrictIncidents, now: datetime | None = None) -> list[str]:
         """Drop incidents beyond the retention window or the size bound; returns their ids."""
@@ -231,7 +237,14 @@ class Correlator:
         dropped: list[str] = []
         if clock is not None:
             cutoff = clock - timedelta(seconds=self.retention_s)
-            dropped = [i for i, inc in state.incidents.items() if inc.last_activity_at < cutoff]
+            if state.may_hold_activity_before(cutoff):
+                dropped = [i for i, inc in state.incidents.items() if inc.last_activity_at < cutoff]
+                kept = [
+                    inc.last_activity_at
+                    for i, inc in state.incidents.items()
+                    if inc.last_activity_at >= cutoff
+                ]
+                state.note_oldest(min(kept) if kept else clock)
         excess = len(state.incidents) - len(dropped) - self.max_incidents
         if excess > 0:
             rest = sorted(
@@ -239,7 +252,7 @@ class Correlator:
             )
             dropped += [i for _, i in rest[:excess]]
         for incident_id in dropped:
-            del state.incidents[incident_id]
+            state.unindexed(state.incidents.pop(incident_id))
         return dropped
 
 

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from pipeline.incidents.errors import InvalidReport, UnknownIncident
 
@@ -230,6 +230,15 @@ class Incident(Record):
         return self.status not in CLOSED_STATUSES
 
 
+GRID_DEG = 0.01
+"""Cell size of the founder grid, in degrees (about 1 km): wider than any merge distance
+the correlator is configured with (it checks this)."""
+
+
+def grid_cell_of(lat: float, lon: float) -> tuple[int, int]:
+    return (int(lat // GRID_DEG), int(lon // GRID_DEG))
+
+
 class DistrictIncidents(Record):
     """The recent incidents of one district (one Faust table value)."""
 
@@ -255,16 +264,86 @@ class DistrictIncidents(Record):
                 f"out of the retention window); {len(self.incidents)} recent incident(s)"
             ) from None
 
+    # In-memory lookups, rebuilt after loading and kept up to date by the correlator:
+    # report key -> incident, follow-up target -> incident, founder grid cell -> incidents.
+    _by_member: dict[str, str] | None = PrivateAttr(default=None)
+    _by_target: dict[str, str] = PrivateAttr(default_factory=dict)
+    _grid: dict[tuple[int, int], set[str]] = PrivateAttr(default_factory=dict)
+    _oldest: datetime | None = PrivateAttr(default=None)
+    """A lower bound of the incidents' last activity (None: unknown)."""
+
+    def _lookups(self) -> dict[str, str]:
+        if self._by_member is None:
+            self.reindex()
+        assert self._by_member is not None
+        return self._by_member
+
+    def reindex(self) -> None:
+        """Rebuild the lookups from the incidents (after loading, or a split)."""
+        self._by_member, self._by_target, self._grid = {}, {}, {}
+        self._oldest = None
+        for incident in self.incidents.values():
+            self.indexed(incident)
+
+    def indexed(self, incident: Incident) -> None:
+        """Record ``incident``'s reports, follow-up targets and founder cell."""
+        if self._by_member is None:
+            self.reindex()
+            return
+        for key in incident.members:
+            self._by_member[key] = incident.incident_id
+        for target in incident.targets:
+            self._by_target[target] = incident.incident_id
+        if self._oldest is not None and incident.last_activity_at < self._oldest:
+            self._oldest = incident.last_activity_at
+        founder = incident.members[incident.founder]
+        self._grid.setdefault(grid_cell_of(founder.lat, founder.lon), set()).add(
+            incident.incident_id
+        )
+
+    def unindexed(self, incident: Incident) -> None:
+        """Forget a dropped incident in the lookups."""
+        if self._by_member is None:
+            return
+        for key in incident.members:
+            if self._by_member.get(key) == incident.incident_id:
+                del self._by_member[key]
+        for target in incident.targets:
+            if self._by_target.get(target) == incident.incident_id:
+                del self._by_target[target]
+        for ids in self._grid.values():
+            ids.discard(incident.incident_id)
+
+    def may_hold_activity_before(self, cutoff: datetime) -> bool:
+        """False only when no incident's last activity lies before ``cutoff``."""
+        self._lookups()
+        return self._oldest is None or self._oldest < cutoff
+
+    def note_oldest(self, oldest: datetime) -> None:
+        """Record a lower bound of the incidents' last activity (after a full scan)."""
+        self._oldest = oldest
+
+    def near_founders(self, lat: float, lon: float) -> list[Incident]:
+        """Incidents whose founding report lies in the grid cells around a point (a
+        superset of those within :data:`GRID_DEG` of it)."""
+        self._lookups()
+        row, col = grid_cell_of(lat, lon)
+        found = []
+        for dr in (-1, 0, 1):
+            for dc in (-1, 0, 1):
+                for incident_id in self._grid.get((row + dr, col + dc), ()):
+                    incident = self.incidents.get(incident_id)
+                    if incident is not None:
+                        found.append(incident)
+        return found
+
     def incident_of(self, key: str) -> Incident | None:
         """The incident the report with this key belongs to, if any."""
-        for incident in self.incidents.values():
-            if key in incident.members:
-                return incident
-        return None
+        incident = self.incidents.get(self._lookups().get(key, ""))
+        return incident if incident is not None and key in incident.members else None
 
     def incident_updating(self, key: str) -> Incident | None:
         """The incident holding a follow-up of the report with this key, if any."""
-        for incident in self.incidents.values():
-            if key in incident.targets:
-                return incident
-        return None
+        self._lookups()
+        incident = self.incidents.get(self._by_target.get(key, ""))
+        return incident if incident is not None and key in incident.targets else None

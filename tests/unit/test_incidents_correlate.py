@@ -62,13 +62,21 @@ def test_an_earlier_report_merges_within_the_gap_before_the_first(minutes, merge
 
 
 def test_chain_of_reports_keeps_one_incident_past_the_first_window():
-    reports = [report(minutes=20 * n, point=north_of(BUND, 300 * n)) for n in range(6)]
+    reports = [report(minutes=20 * n, point=north_of(BUND, 80 * n)) for n in range(6)]
     state, updates = run(reports)
     assert len(state.incidents) == 1
     last = updates[-1]
     assert last.report_count == 6
     assert (last.last_reported_at - last.first_reported_at).total_seconds() == 100 * 60
     assert last.incident_id == f"hotline_119:{reports[0]['report_id']}"
+
+
+def test_an_incident_does_not_creep_through_a_chain_of_nearby_reports():
+    reports = [report(minutes=5 * n, point=north_of(BUND, 300 * n)) for n in range(6)]
+    state, _updates = run(reports)
+    # 300 m steps: each report lies within 500 m of its predecessor, but an incident is
+    # anchored at its founding report, so the chain becomes several incidents
+    assert len(state.incidents) == 3
 
 
 def test_ten_reports_from_different_hotlines_make_one_incident():
