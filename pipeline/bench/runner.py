@@ -113,9 +113,9 @@ def versions(es: Any, settings: Settings) -> dict[str, str]:
     return {
         "python": platform.python_version(),
         "kafka_broker": settings.local_kafka_version,
-        "elasticsearch": next(iter(nodes.values()))["version"],
+        "elasticsearch_server": next(iter(nodes.values()))["version"],
         **{
-            p: version(p)
+            f"{p} (python)": version(p)
             for p in ("faust-streaming", "aiokafka", "kafka-python", "elasticsearch", "pydantic")
         },
     }
