@@ -209,20 +209,40 @@ class FlowProducer(threading.Thread):
     """Produces records in ``chunks`` spaced by ``interval_s``: events flowing during a fault."""
 
     def __init__(
-        self, dep: Deployment, topic: str, records: Sequence[Record], chunks: int, interval_s: float
+        self,
+        dep: Deployment,
+        topic: str,
+        records: Sequence[Record],
+        chunks: int,
+        interval_s: float,
+        retry_s: float = 0.0,
     ) -> None:
         super().__init__(daemon=True, name="flow-producer")
         self.dep, self.topic, self.records = dep, topic, list(records)
-        self.chunks, self.interval_s = chunks, interval_s
+        self.chunks, self.interval_s, self.retry_s = chunks, interval_s, retry_s
         self.sent = 0
+        self.retried = 0
         self.error: BaseException | None = None
         self.finished_at: float | None = None
+
+    def _send(self, chunk: Sequence[Record]) -> int:
+        """One chunk; while the broker is away, kcat gives up and the chunk is sent again
+        (for up to ``retry_s``): what the broker acknowledged twice is on the topic twice."""
+        deadline = time.monotonic() + self.retry_s
+        while True:
+            try:
+                return self.dep.produce(self.topic, chunk)
+            except subprocess.CalledProcessError:
+                if time.monotonic() > deadline:
+                    raise
+                self.retried += 1
+                time.sleep(2)
 
     def run(self) -> None:
         size = -(-len(self.records) // self.chunks)
         try:
             for i in range(0, len(self.records), size):
-                self.sent += self.dep.produce(self.topic, self.records[i : i + size])
+                self.sent += self._send(self.records[i : i + size])
                 time.sleep(self.interval_s)
         except BaseException as exc:  # noqa: BLE001 - reported by finish()
             self.error = exc
