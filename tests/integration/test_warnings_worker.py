@@ -90,12 +90,43 @@ def test_rainstorm_warning_issued_after_restart_with_recovered_state(scope, es, 
         assert first["suggested_response_level"] == 4
         assert GAUGE in first["sensor_ids"]
 
+        # rising further after the restart: escalate, and never a second issue
+        more = [
+            json.dumps(
+                {
+                    "sensor_id": GAUGE,
+                    "kind": "rain_gauge",
+                    "observed_at": (start + timedelta(minutes=60 + 5 * i)).isoformat(),
+                    "value": 8.0,
+                    "unit": "mm",
+                    "period_s": 300,
+                }
+            ).encode()
+            for i in range(3)
+        ]
+        _send(scope, more)  # last hour: 9 x 3 mm + 3 x 8 mm = 51 mm -> yellow
+        deadline = time.monotonic() + 60
+        while len(_warnings(es, scope)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        changes = _warnings(es, scope)
+        assert [(w["action"], w["level"]) for w in changes] == [
+            ("issue", "blue"),
+            ("escalate", "yellow"),
+        ], worker.logs()
+        assert changes[1]["suggested_response_level"] == 3
+
         risk = f"{scope.index_prefix}-risk"
         deadline = time.monotonic() + 60
-        while count_docs(es, risk) == 0 and time.monotonic() < deadline:
+        doc: dict = {}
+        while doc.get("score") != 50.0 and time.monotonic() < deadline:
             time.sleep(0.5)
-        doc = es.search(index=risk, size=1)["hits"]["hits"][0]["_source"]["risk"]
-        assert doc["district"]["code"] == "310101" and doc["score"] == 25.0
+            es.options(ignore_status=404).indices.refresh(index=risk)
+            resp = es.options(ignore_status=404).search(
+                index=risk, size=1, sort=[{"@timestamp": "desc"}]
+            )
+            hits = resp.get("hits", {}).get("hits", [])
+            doc = hits[0]["_source"]["risk"] if hits else {}
+        assert doc["district"]["code"] == "310101" and doc["score"] == 50.0
 
         lift = subprocess.run(
             [
@@ -120,7 +151,7 @@ def test_rainstorm_warning_issued_after_restart_with_recovered_state(scope, es, 
         )
         assert lift.returncode == 0, lift.stderr
         deadline = time.monotonic() + 60
-        while len(_warnings(es, scope)) < 2 and time.monotonic() < deadline:
+        while len(_warnings(es, scope)) < 3 and time.monotonic() < deadline:
             time.sleep(0.5)
         ended = _warnings(es, scope)[-1]
         assert (ended["action"], ended["end_reason"]) == ("end", "cancelled"), worker.logs()
