@@ -124,3 +124,35 @@ def test_reports_of_one_fire_become_one_incident_and_a_follow_up_regrades_it(sco
         producer.close()
         if worker.alive():
             worker.kill(signal.SIGTERM)
+
+
+def test_ten_reports_of_one_fire_from_different_hotlines_make_one_incident(scope, es, tmp_path):
+    sources = ["hotline_119", "hotline_110", "hotline_120", "hotline_12345", "citizen_app"]
+    texts = ["外滩一酒店起火，浓烟滚滚", "Fire at a hotel on the Bund, thick smoke"]
+    producer = KafkaProducer(acks="all", **kafka_python_config(scope))
+    for n in range(10):
+        producer.send(
+            scope.topics().reports,
+            key=f"r{n}".encode(),
+            value=report(
+                f"bund-{n}",
+                sources[n % 5],
+                20 - 2 * n,
+                31.2400 + 0.0002 * n,
+                121.4860 + 0.0001 * n,
+                texts[n % 2],
+            ),
+        )
+    producer.flush()
+    producer.close()
+    worker = WorkerProcess(scope, tmp_path)
+    worker.start()
+    try:
+        found = wait_for(lambda f: sum(i["report_count"] for i in f.values()) >= 10, es, scope)
+        assert [i["report_count"] for i in found.values()] == [10], worker.logs()
+        [incident] = found.values()
+        assert sorted(incident["sources"]) == sorted(sources)
+        assert incident["type"] == "fire" and incident["district"]["code"] == "310101"
+    finally:
+        if worker.alive():
+            worker.kill(signal.SIGTERM)

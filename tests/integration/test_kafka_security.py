@@ -5,19 +5,21 @@ CA and broker certificate made with openssl, SCRAM-SHA-512 users created when it
 is formatted. The worker, ``citywatch produce`` and a kafka-python consumer (what the
 downstream consumers use) work with the right credentials; a wrong password, a plaintext
 connection and TLS without the CA are refused.
+
+kcat is not used here: the librdkafka of Debian 12 (2.0.2) fails SCRAM against Kafka 4.x
+brokers (a client-nonce bug fixed in librdkafka 2.6.1), whatever the credentials.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 
 import pytest
-from kafka import KafkaAdminClient, KafkaConsumer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError
 from pydantic import SecretStr
 
@@ -25,7 +27,7 @@ from pipeline.clients import kafka_python_config
 from pipeline.services.security import KafkaSecurity, ScramUser, generate_tls
 from pipeline.settings import Settings
 from pipeline.synthetic import synthetic_reports
-from tests.fault.deployment import ROOT, Deployment, kcat_produce, scoped_settings
+from tests.fault.deployment import ROOT, Deployment, scoped_settings
 from tests.fault.invariants import check_invariants, expect_synthetic
 from tests.fault.isolated import Isolated
 from tests.fault.verdict import settle
@@ -80,30 +82,21 @@ def test_worker_producer_and_consumer_over_sasl_ssl(secure_broker, es, tmp_path)
     scope = scoped_settings(client_settings(secure_broker))
     dep = Deployment.create(scope, es, tmp_path)
     try:
-        events = list(synthetic_reports(200, seed=21, poison_ratio=0.05, run_id="sec"))
+        good = list(synthetic_reports(150, seed=21, run_id="sec"))
+        pills = [e for e in synthetic_reports(200, seed=22, poison_ratio=0.1) if e.poison][:10]
         worker = dep.worker().start()
         worker.wait_ready()
-        half = len(events) // 2
         lines = tmp_path / "reports.jsonl"
-        lines.write_bytes(b"\n".join(e.value for e in events[:half] if b"\n" not in e.value))
-        produced = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pipeline.cli",
-                "produce",
-                str(lines),
-                "--topic",
-                dep.topics.reports,
-            ],
-            cwd=ROOT,
-            env=dep.env(),
-            capture_output=True,
-            timeout=120,
-        )
+        lines.write_bytes(b"\n".join(e.value for e in good) + b"\n")
+        argv = [sys.executable, "-m", "pipeline.cli", "produce", str(lines)]
+        argv += ["--topic", dep.topics.reports]
+        produced = subprocess.run(argv, cwd=ROOT, env=dep.env(), capture_output=True, timeout=120)
         assert produced.returncode == 0, produced.stderr[-2000:]
-        kcat_produce(scope, dep.topics.reports, [(e.key, e.value) for e in events[half:]])
-        watched = {dep.topics.reports: expect_synthetic(events)}
+        producer = KafkaProducer(acks="all", **kafka_python_config(scope))
+        for e in pills:
+            producer.send(dep.topics.reports, key=e.key, value=e.value).get(timeout=30)
+        producer.close()
+        watched = {dep.topics.reports: expect_synthetic(good + pills)}
         settled = settle(dep, watched, time.monotonic())
         assert settled.within_limit, settled.describe() + worker.logs()
         check_invariants(scope, es, watched).assert_held()
@@ -132,14 +125,3 @@ def test_plaintext_and_unverified_tls_are_refused(secure_broker):
     assert refused(client_settings(secure_broker, kafka_security_protocol="PLAINTEXT"))
     assert refused(client_settings(secure_broker, kafka_security_protocol="SASL_PLAINTEXT"))
     assert refused(client_settings(secure_broker, kafka_ssl_cafile=None)), "untrusted cert"
-
-
-def test_kcat_needs_the_credentials_too(secure_broker):
-    kcat = shutil.which("kcat")
-    if kcat is None:
-        pytest.fail("kcat is not installed (Debian package 'kcat')")
-    good = client_settings(secure_broker)
-    kcat_produce(good, "security-probe", [(b"k", b"v")])
-    bad = client_settings(secure_broker, ScramUser(WORKER.name, "not-the-password"))
-    with pytest.raises(subprocess.CalledProcessError):
-        kcat_produce(bad, "security-probe", [(b"k", b"v")], timeout_s=60)
