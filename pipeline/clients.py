@@ -39,6 +39,11 @@ def kafka_ssl_context(settings: Settings) -> ssl.SSLContext | None:
 
 def elasticsearch_client(settings: Settings, **overrides: Any) -> Elasticsearch:
     """An Elasticsearch client configured from settings."""
+    return Elasticsearch(**{**_es_kwargs(settings), **overrides})
+
+
+def _es_kwargs(settings: Settings) -> dict[str, Any]:
+    """Hosts, timeout, credentials and CA of the Elasticsearch clients."""
     kwargs: dict[str, Any] = {
         "hosts": settings.es_hosts(),
         "request_timeout": settings.es_request_timeout_s,
@@ -49,25 +54,12 @@ def elasticsearch_client(settings: Settings, **overrides: Any) -> Elasticsearch:
         kwargs["basic_auth"] = (settings.es_username, settings.es_password.get_secret_value())
     if settings.es_ca_certs:
         kwargs["ca_certs"] = str(settings.es_ca_certs)
-    kwargs.update(overrides)
-    return Elasticsearch(**kwargs)
+    return kwargs
 
 
 def elasticsearch_async_client(settings: Settings, **overrides: Any) -> Any:
     """An AsyncElasticsearch client for the worker; retries are the worker's own."""
     from elasticsearch import AsyncElasticsearch
 
-    kwargs: dict[str, Any] = {
-        "hosts": settings.es_hosts(),
-        "request_timeout": settings.es_request_timeout_s,
-        "max_retries": 0,
-        "retry_on_timeout": False,
-    }
-    if settings.es_api_key:
-        kwargs["api_key"] = settings.es_api_key.get_secret_value()
-    elif settings.es_username and settings.es_password:
-        kwargs["basic_auth"] = (settings.es_username, settings.es_password.get_secret_value())
-    if settings.es_ca_certs:
-        kwargs["ca_certs"] = str(settings.es_ca_certs)
-    kwargs.update(overrides)
-    return AsyncElasticsearch(**kwargs)
+    kwargs = {**_es_kwargs(settings), "max_retries": 0, "retry_on_timeout": False}
+    return AsyncElasticsearch(**{**kwargs, **overrides})

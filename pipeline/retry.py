@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -30,6 +31,26 @@ class Backoff:
 
 
 DEFAULT_BACKOFF = Backoff()
+
+
+def _after_failure(
+    description: str,
+    attempt: int,
+    attempts: int | None,
+    exc: BaseException,
+    backoff: Backoff,
+    should_stop: Callable[[], bool],
+) -> float:
+    """The delay before the next attempt; re-raises when the retries are over."""
+    total = "∞" if attempts is None else str(attempts)
+    if (attempts is not None and attempt >= attempts) or should_stop():
+        log.error("%s failed: attempt %d/%s, giving up: %r", description, attempt, total, exc)
+        raise exc
+    delay = backoff.delay(attempt)
+    log.warning(
+        "%s failed: attempt %d/%s, retrying in %.2fs: %r", description, attempt, total, delay, exc
+    )
+    return delay
 
 
 async def retry_async(
@@ -54,19 +75,24 @@ async def retry_async(
         try:
             return await call()
         except retry_on as exc:
-            total = "∞" if attempts is None else str(attempts)
-            if (attempts is not None and attempt >= attempts) or should_stop():
-                log.error(
-                    "%s failed: attempt %d/%s, giving up: %r", description, attempt, total, exc
-                )
-                raise
-            delay = backoff.delay(attempt)
-            log.warning(
-                "%s failed: attempt %d/%s, retrying in %.2fs: %r",
-                description,
-                attempt,
-                total,
-                delay,
-                exc,
-            )
-            await sleep(delay)
+            await sleep(_after_failure(description, attempt, attempts, exc, backoff, should_stop))
+
+
+def retry_call(
+    description: str,
+    call: Callable[[], T],
+    *,
+    retry_on: tuple[type[BaseException], ...],
+    attempts: int | None = None,
+    backoff: Backoff = DEFAULT_BACKOFF,
+    sleep: Callable[[float], None] = time.sleep,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> T:
+    """The blocking counterpart of :func:`retry_async`, for kafka-python consumers."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return call()
+        except retry_on as exc:
+            sleep(_after_failure(description, attempt, attempts, exc, backoff, should_stop))

@@ -35,6 +35,10 @@ def _default_es_java_home() -> Path | None:
     return TEMURIN_25 if TEMURIN_25.is_dir() else None
 
 
+#: the settings that tell one deployment (or test run) sharing a cluster from another
+DEPLOYMENT_FIELDS = ("topic_namespace", "index_prefix", "app_id", "kafka_bootstrap", "es_url")
+
+
 class Settings(BaseSettings):
     """citywatch settings, read from ``CITYWATCH_*`` environment variables."""
 
@@ -249,6 +253,17 @@ class Settings(BaseSettings):
     def topics(self) -> TopicNames:
         """The topic names of this deployment."""
         return TopicNames.of(self.topic_namespace)
+
+    def child_env(self, *fields: str, base: dict[str, str] | None = None) -> dict[str, str]:
+        """An environment for a child process (``base``, default this one's) in which the
+        named settings have this instance's values (``CITYWATCH_<FIELD>``)."""
+        env = dict(os.environ if base is None else base)
+        for name in fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            env[f"CITYWATCH_{name.upper()}"] = "" if value is None else str(value)
+        return env
 
     def kafka_bootstrap_list(self) -> list[str]:
         return [s.strip() for s in self.kafka_bootstrap.split(",") if s.strip()]

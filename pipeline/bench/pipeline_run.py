@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -13,19 +12,7 @@ from rich.console import Console
 from pipeline.bench.contenders import Throughput, WorkerUnderTest, reports_indexed
 from pipeline.clients import kafka_python_config
 from pipeline.names import INDEX_KINDS
-from pipeline.settings import Settings
-
-
-def worker_env(scope: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        CITYWATCH_TOPIC_NAMESPACE=scope.topic_namespace,
-        CITYWATCH_INDEX_PREFIX=scope.index_prefix,
-        CITYWATCH_APP_ID=scope.app_id,
-        CITYWATCH_KAFKA_BOOTSTRAP=scope.kafka_bootstrap,
-        CITYWATCH_ES_URL=scope.es_url,
-    )
-    return env
+from pipeline.settings import DEPLOYMENT_FIELDS, Settings
 
 
 def run_pipeline(
@@ -34,7 +21,7 @@ def run_pipeline(
     from pipeline.bench.runner import latency_at_rate
 
     index = f"{scope.index_prefix}-incidents"
-    worker = WorkerUnderTest(worker_env(scope), workdir / "bench-worker.log")
+    worker = WorkerUnderTest(scope.child_env(*DEPLOYMENT_FIELDS), workdir / "bench-worker.log")
     worker.start()
     try:
         deadline = time.monotonic() + 180

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -18,22 +17,16 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
 from pipeline.clients import kafka_python_config
 from pipeline.names import INDEX_KINDS
-from pipeline.settings import Settings
+from pipeline.settings import DEPLOYMENT_FIELDS, Settings
 from pipeline.synthetic import SyntheticEvent
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def scoped_env(scope: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        CITYWATCH_TOPIC_NAMESPACE=scope.topic_namespace,
-        CITYWATCH_INDEX_PREFIX=scope.index_prefix,
-        CITYWATCH_APP_ID=scope.app_id,
-        CITYWATCH_KAFKA_BOOTSTRAP=scope.kafka_bootstrap,
-        CITYWATCH_ES_URL=scope.es_url,
-        CITYWATCH_BULK_LINGER_S="0.1",
-    )
+    """The environment of a worker or command of the scoped deployment."""
+    env = scope.child_env(*DEPLOYMENT_FIELDS)
+    env["CITYWATCH_BULK_LINGER_S"] = "0.1"
     return env
 
 

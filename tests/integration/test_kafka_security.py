@@ -66,7 +66,9 @@ def client_settings(broker: Isolated, user: ScramUser = WORKER, **update) -> Set
 def refused(settings: Settings) -> bool:
     """True when an admin client with these settings cannot list the topics."""
     try:
-        admin = KafkaAdminClient(request_timeout_ms=8000, **kafka_python_config(settings))
+        admin = KafkaAdminClient(
+            request_timeout_ms=8000, bootstrap_timeout_ms=8000, **kafka_python_config(settings)
+        )
     except (KafkaError, OSError, ValueError):
         return True
     try:

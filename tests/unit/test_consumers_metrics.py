@@ -8,9 +8,8 @@ import urllib.request
 import pytest
 
 from consumers.common.metrics import Sample, render, serve_metrics
-from consumers.common.retry import retry_call
 from pipeline.errors import DependencyError
-from pipeline.retry import Backoff
+from pipeline.retry import Backoff, retry_call
 
 
 def test_render_groups_types_and_escapes_labels():
