@@ -49,6 +49,8 @@ def create_app(settings: Settings) -> faust.App:
         producer_max_request_size=4 * 1024 * 1024,
         producer_linger=0.005,
         broker_commit_interval=1.0,
+        broker_session_timeout=settings.worker_session_timeout_s,
+        broker_heartbeat_interval=min(3.0, settings.worker_session_timeout_s / 3),
         stream_wait_empty=True,
         agent_supervisor="mode.OneForOneSupervisor",
     )

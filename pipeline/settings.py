@@ -97,6 +97,8 @@ class Settings(BaseSettings):
     """Serve the Faust worker's web endpoints (metrics, table views)."""
     worker_web_port: int = Field(6066, ge=1, le=65535)
     """Port of the worker's web endpoints when enabled."""
+    worker_session_timeout_s: float = Field(10.0, gt=0)
+    """How long a worker that died without leaving its group keeps its partitions."""
     worker_store: str = "memory://"
     """Faust table store; tables are recovered from their changelog topics on start."""
     process_batch_size: int = Field(500, ge=1)
