@@ -30,6 +30,12 @@ test: setup
 unit: setup
 	$(BIN)/pytest tests/unit
 
+## The whole fault-injection suite; writes docs/reliability.md.
+chaos: setup
+	$(CW) services up
+	$(CW) init
+	$(BIN)/python scripts/chaos.py
+
 lint: setup
 	$(BIN)/ruff check pipeline schemas consumers tests scripts
 

@@ -57,13 +57,40 @@ class BulkResult:
     """(action, status, reason) for items to send again."""
 
 
+#: (error type, reason) of a document that cannot travel on one line of a bulk body
+UNFRAMEABLE = (
+    "x_content_parse_exception",
+    "the document has line breaks and is not valid JSON, so no bulk line can carry it",
+)
+
+
+def frameable(action: BulkAction) -> bool:
+    """True when the document can travel on one NDJSON line.
+
+    A line break inside valid JSON is whitespace, so such a document is sent with its line
+    breaks turned into spaces (the same JSON); a document with line breaks that is not
+    valid JSON would split its bulk request and cost the whole batch, so it is refused on
+    its own.
+    """
+    if b"\n" not in action.source:
+        return True
+    try:
+        json.loads(action.source)
+    except ValueError:
+        return False
+    return True
+
+
 def bulk_body(actions: Sequence[BulkAction]) -> bytes:
-    """The NDJSON body of a bulk request; documents are passed through as bytes."""
+    """The NDJSON body of a bulk request; documents are passed through as bytes.
+
+    Line breaks inside a (valid JSON, see :func:`frameable`) document become spaces.
+    """
     parts: list[bytes] = []
     for a in actions:
         meta = json.dumps({"index": {"_index": a.index, "_id": a.doc_id}}, ensure_ascii=False)
         parts.append(meta.encode())
-        parts.append(a.source)
+        parts.append(a.source.replace(b"\n", b" ") if b"\n" in a.source else a.source)
     parts.append(b"")
     return b"\n".join(parts)
 

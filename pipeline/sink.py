@@ -4,6 +4,10 @@ Whole-request failures (connection refused, timeouts, 429, 5xx) and per-item ret
 failures are retried with capped exponential backoff and jitter; only the failed items are
 sent again. The call returns only when nothing is left to retry, so the caller's partition
 waits and its offsets are not committed past unindexed events.
+
+Bad documents never cost their batch: one that no bulk line can carry is refused before
+sending, and a whole request refused as malformed (400) is split in halves until the
+document at fault is refused alone; the others are indexed.
 """
 
 from __future__ import annotations
@@ -13,7 +17,14 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
-from pipeline.indexing import BulkAction, BulkResult, bulk_body, route_items
+from pipeline.indexing import (
+    UNFRAMEABLE,
+    BulkAction,
+    BulkResult,
+    bulk_body,
+    frameable,
+    route_items,
+)
 from pipeline.retry import Backoff
 
 log = logging.getLogger("citywatch.sink")
@@ -46,7 +57,11 @@ class BulkSink:
     async def write(self, actions: Sequence[BulkAction]) -> BulkResult:
         """Index ``actions``; returns indexed and rejected items (nothing left to retry)."""
         final = BulkResult()
-        pending = list(actions)
+        fits = [frameable(a) for a in actions]
+        pending = [a for a, ok in zip(actions, fits, strict=True) if ok]
+        final.rejected.extend(
+            (a, *UNFRAMEABLE) for a, ok in zip(actions, fits, strict=True) if not ok
+        )
         attempt = 0
         while pending:
             attempt += 1
@@ -62,7 +77,8 @@ class BulkSink:
                 body = getattr(response, "body", response)
             except Exception as exc:  # noqa: BLE001 - every request failure is retried
                 if _is_data_error(exc):
-                    raise
+                    await self._split(pending, exc, final)
+                    return final
                 await self._pause(attempt, f"bulk of {len(pending)} failed: {exc!r}")
                 continue
             if not body.get("errors"):
@@ -79,6 +95,19 @@ class BulkSink:
                 )
         return final
 
+    async def _split(self, pending: list[BulkAction], exc: Exception, final: BulkResult) -> None:
+        """A request refused as malformed: write each half; a document alone is refused."""
+        if len(pending) == 1:
+            etype = str(getattr(exc, "error", "") or "bad_request")
+            final.rejected.append((pending[0], etype, str(exc)[:500]))
+            return
+        log.warning("bulk of %d refused as malformed; writing each half: %r", len(pending), exc)
+        half = len(pending) // 2
+        for part in (pending[:half], pending[half:]):
+            result = await self.write(part)
+            final.indexed.extend(result.indexed)
+            final.rejected.extend(result.rejected)
+
     async def _pause(self, attempt: int, why: str) -> None:
         self.retries_total += 1
         delay = self.backoff.delay(attempt)
@@ -87,6 +116,6 @@ class BulkSink:
 
 
 def _is_data_error(exc: Exception) -> bool:
-    """A whole request refused as malformed (400) is a programming error, not an outage."""
+    """A whole request refused as malformed (400): a document in it is bad, not the node."""
     status = getattr(getattr(exc, "meta", None), "status", None)
     return status == 400

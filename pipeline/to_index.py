@@ -2,16 +2,21 @@
 
 Messages on ``incidents.classified``, ``warnings.issued`` and ``sensors.enriched`` carry
 their Elasticsearch document as the value and its id in the ``citywatch.doc_id`` header;
-they are indexed byte for byte. Dead letters are turned into ``deadletter`` documents.
+they are indexed byte for byte. Dead letters are turned into ``deadletter`` documents; a
+message on the dead-letter topic that is not a citywatch dead letter is recorded as one.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from pipeline.indexing import BulkAction
 from pipeline.names import TopicNames, index_name
 from pipeline.processing import DOC_ID_HEADER, Origin, OutMessage, deadletter_message, dumps
-from schemas.deadletters import DeadLetter
+from schemas.deadletters import HEADERS, DeadLetter
 from schemas.documents import deadletter_document
+
+SOURCE_TOPIC_HEADER = HEADERS["source_topic"]
 
 
 class OutputIndexer:
@@ -26,7 +31,7 @@ class OutputIndexer:
         kind = self.topics.index_kind(origin.topic) or "deadletter"
         index = index_name(self.index_prefix, kind)
         if origin.topic == self.topics.deadletter:
-            dead = DeadLetter.from_kafka(value, origin.headers, key=origin.key)
+            dead = self._dead_letter(origin, value)
             doc = deadletter_document(dead)
             return BulkAction(
                 index=index, doc_id=dead.deadletter_id, source=dumps(doc), origin=origin
@@ -35,6 +40,36 @@ class OutputIndexer:
         if not doc_id:
             doc_id = origin.key.decode("utf-8", "replace") if origin.key else origin.coordinates
         return BulkAction(index=index, doc_id=doc_id, source=value or b"{}", origin=origin)
+
+    @staticmethod
+    def _dead_letter(origin: Origin, value: bytes | None) -> DeadLetter:
+        """The dead letter a ``deadletter`` message carries.
+
+        A message whose ``citywatch.*`` headers are missing or malformed (not written by
+        citywatch) is recorded as itself, under its own coordinates, with stage ``index``
+        and code ``invalid_deadletter``, rather than stopping the indexer's batch.
+        """
+        if origin.header(SOURCE_TOPIC_HEADER) is None:
+            problem = f"no {SOURCE_TOPIC_HEADER} header: not a dead letter written by citywatch"
+        else:
+            try:
+                return DeadLetter.from_kafka(value, origin.headers, key=origin.key)
+            except ValueError as exc:
+                problem = f"malformed dead-letter headers: {exc}"
+        at = datetime.fromtimestamp(origin.timestamp, UTC) if origin.timestamp else None
+        return DeadLetter.build(
+            value,
+            stage="index",
+            error_code="invalid_deadletter",
+            message=problem,
+            source_topic=origin.topic,
+            partition=origin.partition,
+            offset=origin.offset,
+            at=at or datetime.now(UTC),
+            key=origin.key,
+            record_timestamp=at,
+            headers=origin.headers,
+        )
 
     def rejection_deadletter(
         self, action: BulkAction, error_type: str, reason: str

@@ -27,14 +27,19 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip the slow scenarios unless ``-m`` names ``fault`` or the whole suite is asked for."""
+    """Deselect the slow scenarios (reported as deselected, not skipped) unless ``-m``
+    names ``fault`` or the whole suite is asked for (``make chaos``)."""
     asked = "fault" in (config.getoption("markexpr") or "").replace("(", " ").split()
     if asked or os.environ.get(SUITE_ENV) == "all":
         return
-    skip = pytest.mark.skip(reason="slow fault scenario: run `pytest -m fault tests/fault`")
-    for item in items:
-        if item.get_closest_marker("fault") and not item.get_closest_marker("fault_fast"):
-            item.add_marker(skip)
+    slow = [
+        item
+        for item in items
+        if item.get_closest_marker("fault") and not item.get_closest_marker("fault_fast")
+    ]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if item not in slow]
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -88,7 +93,7 @@ def proxy(settings) -> Iterator[FaultProxy]:
     p.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def isolated_es(settings) -> Iterator[Isolated]:
     """An Elasticsearch node of the suite's own (the broker stays the configured one)."""
     own = Isolated(settings, elasticsearch=True)
@@ -99,7 +104,7 @@ def isolated_es(settings) -> Iterator[Isolated]:
         own.down()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def isolated_kafka(settings) -> Iterator[Isolated]:
     """A Kafka broker of the suite's own (Elasticsearch stays the configured one)."""
     own = Isolated(settings, kafka=True)

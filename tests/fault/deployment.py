@@ -23,7 +23,7 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from pipeline.bootstrap import init
-from pipeline.settings import Settings
+from pipeline.settings import DEPLOYMENT_FIELDS, Settings
 from tests.integration.pipeline_support import cleanup
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -166,24 +166,12 @@ class Deployment:
     def env(self, **extra: str) -> dict[str, str]:
         """The worker's environment: this deployment's settings, then ``extra``."""
         s = self.settings
-        env = dict(os.environ)
-        env.update(
-            CITYWATCH_TOPIC_NAMESPACE=s.topic_namespace,
-            CITYWATCH_INDEX_PREFIX=s.index_prefix,
-            CITYWATCH_APP_ID=s.app_id,
-            CITYWATCH_KAFKA_BOOTSTRAP=s.kafka_bootstrap,
-            CITYWATCH_KAFKA_SECURITY_PROTOCOL=s.kafka_security_protocol,
-            CITYWATCH_ES_URL=s.es_url,
-            CITYWATCH_TOPIC_PARTITIONS=str(s.topic_partitions),
-            CITYWATCH_BULK_LINGER_S="0.1",
-        )
-        if s.kafka_security_protocol.startswith("SASL"):
-            env["CITYWATCH_KAFKA_SASL_MECHANISM"] = s.kafka_sasl_mechanism
-            env["CITYWATCH_KAFKA_SASL_USERNAME"] = s.kafka_sasl_username or ""
-            pw = s.kafka_sasl_password
-            env["CITYWATCH_KAFKA_SASL_PASSWORD"] = pw.get_secret_value() if pw else ""
-        if s.kafka_ssl_cafile:
-            env["CITYWATCH_KAFKA_SSL_CAFILE"] = str(s.kafka_ssl_cafile)
+        fields = [*DEPLOYMENT_FIELDS, "topic_partitions", "kafka_security_protocol"]
+        if s.kafka_security_protocol != "PLAINTEXT":
+            fields += ["kafka_sasl_mechanism", "kafka_sasl_username", "kafka_sasl_password"]
+            fields += ["kafka_ssl_cafile"] if s.kafka_ssl_cafile else []
+        env = s.child_env(*fields)
+        env["CITYWATCH_BULK_LINGER_S"] = "0.1"
         env.update(self.worker_env)
         env.update(extra)
         return env

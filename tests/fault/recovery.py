@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from elasticsearch import Elasticsearch
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
@@ -99,6 +99,8 @@ class Settled:
     lag: int
     total: int
     expected: int
+    trace: list[tuple[float, int, int]] = field(default_factory=list)
+    """(seconds since the fault's end, lag, total) at every change while waiting."""
 
     @property
     def within_limit(self) -> bool:
@@ -106,8 +108,10 @@ class Settled:
 
     def describe(self) -> str:
         if self.recovery_s is None:
-            return f"not settled: lag {self.lag}, {self.total}/{self.expected} documents"
-        return f"settled {self.recovery_s:.1f}s after the fault ended"
+            text = f"not settled: lag {self.lag}, {self.total}/{self.expected} documents"
+        else:
+            text = f"settled {self.recovery_s:.1f}s after the fault ended"
+        return f"{text} (s, lag, documents: {self.trace[-8:]})"
 
 
 def wait_settled(
@@ -129,19 +133,22 @@ def wait_settled(
     deadline = time.monotonic() + timeout_s
     first_ok: float | None = None
     lag = total = -1
+    trace: list[tuple[float, int, int]] = []
     with LagProbe(settings) as probe:
         while time.monotonic() < deadline:
             now = time.monotonic()
             lag = probe.lag()
             total = indexed_total(es, settings, members)
+            if not trace or trace[-1][1:] != (lag, total):
+                trace.append((round(now - fault_end, 1), lag, total))
             if lag == 0 and total == expected and also():
                 first_ok = first_ok or now
                 if now - first_ok >= stable_s:
-                    return Settled(max(0.0, first_ok - fault_end), lag, total, expected)
+                    return Settled(max(0.0, first_ok - fault_end), lag, total, expected, trace)
             else:
                 first_ok = None
             time.sleep(0.5)
-    return Settled(None, lag, total, expected)
+    return Settled(None, lag, total, expected, trace)
 
 
 def committed_on(settings: Settings, topic: str) -> dict[int, int]:

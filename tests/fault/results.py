@@ -16,6 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS_ENV = "CITYWATCH_FAULT_RESULTS"
+FINDINGS = Path(__file__).with_name("findings.md")
 
 
 @dataclass
@@ -62,8 +63,8 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render(results: list[ScenarioResult], environment: str = "") -> str:
-    """The Markdown page: the table, then the notes of each scenario."""
+def render(results: list[ScenarioResult], environment: str = "", findings: str = "") -> str:
+    """The Markdown page: the table, the notes of each scenario, the findings."""
     lines = [
         "# Reliability: measured results of the fault-injection suite",
         "",
@@ -83,6 +84,8 @@ def render(results: list[ScenarioResult], environment: str = "") -> str:
         lines.append("| " + " | ".join(_cell(c) for c in [*row, str(r.duplicated), rec]) + " |")
     lines += ["", "## Notes", ""]
     lines += [f"{r.scenario}. {_cell(r.notes)}" for r in results if r.notes]
+    if findings:
+        lines += ["", findings.strip()]
     if environment:
         lines += ["", "## Environment", "", environment]
     return "\n".join(lines) + "\n"
@@ -104,7 +107,8 @@ def main(argv: list[str]) -> int:
         return 2
     source, target = Path(argv[0]), Path(argv[1])
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render(load(source), environment_text()), encoding="utf-8")
+    findings = FINDINGS.read_text(encoding="utf-8") if FINDINGS.exists() else ""
+    target.write_text(render(load(source), environment_text(), findings), encoding="utf-8")
     print(f"wrote {target} ({len(load(source))} scenarios)")
     return 0
 

@@ -12,7 +12,9 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from kafka import KafkaProducer
 
+from pipeline.clients import kafka_python_config
 from pipeline.processing import DOC_ID_HEADER, Origin
 from pipeline.synthetic import synthetic_reports
 from pipeline.worker import build_processor
@@ -164,3 +166,38 @@ def test_11_poison_pills(deployment: Deployment, scenario):
         "full; its index document keeps the first 64 KiB); the worker stayed up. Recovery "
         "is measured from the produce.",
     )
+
+
+def test_08_documents_with_line_breaks_do_not_break_a_bulk(deployment: Deployment):
+    """A document with raw line breaks must not break the NDJSON bulk it travels in.
+
+    Indented JSON is indexed like its one-line form; broken JSON over several lines is
+    dead-lettered alone. Neither may cost the rest of the batch.
+    """
+    dep = deployment
+    docs = incident_documents(dep, 100)
+    doc_id, doc = docs[50]
+    docs[50] = (doc_id, json.dumps(json.loads(doc), indent=2, ensure_ascii=False).encode())
+    broken = (b"broken-over-lines", b'{\n  "incident": {\n    "level": ')
+    docs.insert(70, broken)
+    expect = {key: Expect(doc_id=key.decode()) for key, _ in docs}
+    expect[broken[0]] = REJECTED
+    watched = {dep.topics.classified: expect}
+    worker = dep.worker().start()
+    worker.wait_ready()
+    producer = KafkaProducer(acks="all", **kafka_python_config(dep.settings))
+    for key, value in docs:
+        producer.send(dep.topics.classified, key=key, value=value)
+    producer.flush(timeout=60)
+    producer.close()
+    settled = wait_settled(
+        dep.settings,
+        dep.es,
+        expected_total(dep.settings, watched),
+        time.monotonic(),
+        members=False,
+        timeout_s=90,
+    )
+    check_invariants(dep.settings, dep.es, watched, members=False).assert_held()
+    assert settled.within_limit, settled.describe()
+    assert worker.alive() and "Traceback" not in worker.log_text(), worker.logs()
