@@ -15,10 +15,9 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	@touch $@
 
-## The main job: services, topics and templates, then the demo.
+## The main job: services, topics and templates, the worker, consumers and dashboard,
+## then a scenario; Ctrl-C stops everything the demo started.
 demo: setup
-	$(CW) services up
-	$(CW) init
 	$(CW) demo
 
 ## The whole test suite against the real local Kafka and Elasticsearch.

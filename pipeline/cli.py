@@ -436,6 +436,13 @@ def demo_cmd(
         bool, typer.Option("--exit", help="Stop everything once the scenario has run.")
     ] = False,
     dashboard_port: Annotated[int, typer.Option(help="Port of the dashboard.")] = 8000,
+    local_services: Annotated[
+        bool,
+        typer.Option(
+            help="Start the local Kafka and Elasticsearch if they are not running (and stop "
+            "them at the end); --no-local-services for existing clusters."
+        ),
+    ] = True,
     logs: Annotated[Path, typer.Option(help="Directory for the child processes' logs.")] = Path(
         "var/demo-logs"
     ),
@@ -455,6 +462,7 @@ def demo_cmd(
         exit_after=exit_after,
         dashboard_port=dashboard_port,
         log_dir=logs,
+        local_services=local_services,
     )
 
 

@@ -1,8 +1,9 @@
 """``citywatch demo``: the worker, the consumers and the dashboard, then a scenario.
 
-Starts each long-running part as a child process, runs a scenario into the input topics,
-prints what the pipeline made of it and the dashboard URL, and on Ctrl-C (or at the end,
-with ``--exit``) stops every child it started and waits for them.
+Starts the local Kafka and Elasticsearch when they are not already running, creates the
+topics and templates, starts each long-running part as a child process, runs a scenario
+into the input topics, prints what the pipeline made of it and the dashboard URL, and on
+Ctrl-C (or at the end, with ``--exit``) stops everything it started and waits for it.
 """
 
 from __future__ import annotations
@@ -87,9 +88,17 @@ def run_demo(
     exit_after: bool,
     dashboard_port: int,
     log_dir: Path,
+    local_services: bool = True,
 ) -> dict[str, object]:
+    from pipeline.bootstrap import init
+    from pipeline.services import manager
     from pipeline.simulate_cli import simulate
 
+    started_services = False
+    if local_services and not manager.both_answer(settings):
+        manager.up(settings, console)
+        started_services = True
+    init(settings, elasticsearch_client(settings))
     children = Children(log_dir)
     try:
         children.start("worker", "worker", "--loglevel", "warning")
@@ -122,3 +131,5 @@ def run_demo(
         return {}
     finally:
         children.stop()
+        if started_services:
+            manager.down(settings, console)

@@ -171,6 +171,13 @@ def start_elasticsearch(settings: Settings, console: Console) -> None:
 # --- orchestration --------------------------------------------------------------------
 
 
+def both_answer(settings: Settings) -> bool:
+    """True when the local Kafka and Elasticsearch both answer (started by anyone)."""
+    return kafka_answers(settings.local_kafka_port, timeout_s=3) and es_healthy(
+        settings.local_es_port, timeout_s=3
+    )
+
+
 def up(
     settings: Settings,
     console: Console,
