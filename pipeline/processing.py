@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pipeline.enrich import Enricher, Enrichment
+from pipeline.errors import EventError
 from pipeline.incident_documents import (
     document_bytes,
     dumps,
@@ -68,14 +69,6 @@ class OutMessage:
     value: bytes
     headers: list[tuple[str, bytes]] = field(default_factory=list)
     is_deadletter: bool = False
-
-
-class StageError(Exception):
-    """A data error at a stage after validation (enrich, classify)."""
-
-    def __init__(self, stage: str, code: str, message: str) -> None:
-        super().__init__(message)
-        self.stage, self.code, self.message = stage, code, message
 
 
 def deadletter_message(
@@ -158,7 +151,7 @@ class Processor:
                     now=now,
                 )
             ]
-        except StageError as exc:
+        except EventError as exc:
             return [
                 deadletter_message(
                     self.topics.deadletter,
@@ -213,7 +206,9 @@ class Processor:
         try:
             return self.enricher.enrich(lat, lon, str(getattr(crs, "value", crs)))
         except Exception as exc:  # noqa: BLE001 - any lookup failure is this event's problem
-            raise StageError("enrich", "enrich_failed", f"enrichment failed: {exc!r}") from exc
+            raise EventError(
+                "enrich_failed", f"enrichment failed: {exc!r}", stage="enrich"
+            ) from exc
 
     def _classified(
         self, report: IncidentReport, hint: Any, enrichment: Enrichment, now: datetime
@@ -226,8 +221,8 @@ class Processor:
             if built is None:
                 incident = self._incident(data, hint, c, enrichment, now, incident_id)
         except Exception as exc:  # noqa: BLE001 - a rule that cannot grade this event
-            raise StageError(
-                "classify", "classify_failed", f"classification failed: {exc!r}"
+            raise EventError(
+                "classify_failed", f"classification failed: {exc!r}", stage="classify"
             ) from exc
         if built is None:
             value = dumps(incident_document(incident, ingested_at=now))
@@ -262,7 +257,9 @@ class Processor:
         try:
             enrichment = self.enricher.for_sensor(reading)
         except Exception as exc:  # noqa: BLE001 - any lookup failure is this event's problem
-            raise StageError("enrich", "enrich_failed", f"enrichment failed: {exc!r}") from exc
+            raise EventError(
+                "enrich_failed", f"enrichment failed: {exc!r}", stage="enrich"
+            ) from exc
         if enrichment is None:
             doc = reading_document(reading, ingested_at=now)
         else:

@@ -36,7 +36,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
-from pipeline.geo.sphere import Box, circle_boxes, haversine_m
+from pipeline.geo.sphere import Box, haversine_m
 from pipeline.incidents.members import (
     UNCLASSIFIED,
     as_mapping,
@@ -72,11 +72,6 @@ def _overlaps(incident_box: tuple[float, float, float, float], box: Box) -> bool
     south, west, north, east = incident_box
     min_lon, min_lat, max_lon, max_lat = box
     return south <= max_lat and north >= min_lat and west <= max_lon and east >= min_lon
-
-
-def _inside(lat: float, lon: float, box: Box) -> bool:
-    min_lon, min_lat, max_lon, max_lat = box
-    return min_lat <= lat <= max_lat and min_lon <= lon <= max_lon
 
 
 class Correlator:
@@ -183,7 +178,6 @@ class Correlator:
         if member.category is None:
             return None, "", "", None
         lat, lon = member.lat, member.lon
-        boxes = circle_boxes(lat, lon, distance + 1.0)
         best: tuple[float, float, str] | None = None
         chosen: tuple[Incident, str] | None = None
         cell_m = 111_320.0 * GRID_DEG * math.cos(math.radians(abs(lat) + GRID_DEG))
@@ -196,8 +190,6 @@ class Correlator:
                 <= member.reported_at
                 <= incident.last_reported_at + gap
             ):
-                continue
-            if not any(_overlaps(incident.box, box) for box in boxes):
                 continue
             founder = min(incident.members.values(), key=lambda m: m.seq)
             nearest = (haversine_m(lat, lon, founder.lat, founder.lon), founder.key)

@@ -94,21 +94,6 @@ def count_docs(es: Elasticsearch, index: str) -> int:
     return int(resp.get("count", 0)) if resp.meta.status == 200 else 0
 
 
-def wait_for_total(
-    es: Elasticsearch, scope: Settings, expected: int, timeout_s: float = 240
-) -> tuple[int, int]:
-    """Wait until incidents + dead letters add up to ``expected`` (bounded in time)."""
-    deadline = time.monotonic() + timeout_s
-    incidents = dead = 0
-    while time.monotonic() < deadline:
-        incidents = count_docs(es, f"{scope.index_prefix}-incidents")
-        dead = count_docs(es, f"{scope.index_prefix}-deadletter")
-        if incidents + dead >= expected:
-            break
-        time.sleep(1)
-    return incidents, dead
-
-
 @dataclass
 class InputRecord:
     partition: int
@@ -131,14 +116,6 @@ def read_topic(scope: Settings, topic: str) -> list[InputRecord]:
             out.extend(InputRecord(r.partition, r.offset, r.key, r.value) for r in records)
     consumer.close()
     return out
-
-
-def index_ids(es: Elasticsearch, index: str) -> list[str]:
-    es.options(ignore_status=404).indices.refresh(index=index)
-    return [
-        h["_id"]
-        for h in helpers.scan(es, index=index, query={"query": {"match_all": {}}}, _source=False)
-    ]
 
 
 def snapshot(es: Elasticsearch, index: str) -> dict[str, dict]:
