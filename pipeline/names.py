@@ -26,11 +26,39 @@ TOPIC_RISK = "risk.assessed"
 TOPIC_WARNING_COMMANDS = "warnings.commands"
 #: internal: sensor health events (sensor_offline / sensor_online)
 TOPIC_SENSOR_HEALTH = "sensors.health"
-#: operator actions from the dashboard and the CLI, audited
+#: operator actions from the dashboard and the CLI, audited (indexed as ``audit``)
 TOPIC_AUDIT = "audit.actions"
+#: internal: operator commands on incidents (lifecycle, split, resource commit/release),
+#: keyed by district
+TOPIC_INCIDENT_COMMANDS = "incidents.commands"
+#: resource status changes (available / committed), keyed by resource id (indexed as
+#: ``resources``)
+TOPIC_RESOURCES = "resources.status"
+#: internal: validated and enriched inspection findings, keyed by district, for tracking
+TOPIC_FINDINGS_TRACKED = "inspections.tracked"
+#: tracked inspection findings (open / overdue / rectified), keyed by finding id (indexed
+#: as ``inspections``)
+TOPIC_INSPECTIONS = "inspections.status"
+#: open/overdue/rectified counts per district and site kind (indexed as ``inspection-counts``)
+TOPIC_INSPECTION_COUNTS = "inspections.counts"
+#: escalations of overdue inspection findings
+TOPIC_ESCALATIONS = "inspections.escalations"
+#: internal: what a district's risk score is computed from (warning and incident changes,
+#: ticks), keyed by district
+TOPIC_RISK_INPUTS = "risk.inputs"
 
 #: index kinds; the index name is ``{prefix}-{kind}``
-INDEX_KINDS = ("incidents", "warnings", "readings", "deadletter", "risk")
+INDEX_KINDS = (
+    "incidents",
+    "warnings",
+    "readings",
+    "deadletter",
+    "risk",
+    "audit",
+    "resources",
+    "inspections",
+    "inspection-counts",
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +77,13 @@ class TopicNames:
     commands: str = TOPIC_WARNING_COMMANDS
     health: str = TOPIC_SENSOR_HEALTH
     audit: str = TOPIC_AUDIT
+    incident_commands: str = TOPIC_INCIDENT_COMMANDS
+    resources: str = TOPIC_RESOURCES
+    tracked: str = TOPIC_FINDINGS_TRACKED
+    inspections: str = TOPIC_INSPECTIONS
+    inspection_counts: str = TOPIC_INSPECTION_COUNTS
+    escalations: str = TOPIC_ESCALATIONS
+    risk_inputs: str = TOPIC_RISK_INPUTS
 
     @classmethod
     def of(cls, namespace: str = "") -> TopicNames:
@@ -66,7 +101,21 @@ class TopicNames:
 
     @property
     def all(self) -> tuple[str, ...]:
-        internal = (self.enriched, self.graded, self.risk, self.commands, self.health, self.audit)
+        internal = (
+            self.enriched,
+            self.graded,
+            self.risk,
+            self.commands,
+            self.health,
+            self.audit,
+            self.incident_commands,
+            self.resources,
+            self.tracked,
+            self.inspections,
+            self.inspection_counts,
+            self.escalations,
+            self.risk_inputs,
+        )
         return self.inputs + self.outputs + internal
 
     def index_kind(self, topic: str) -> str | None:
@@ -77,6 +126,10 @@ class TopicNames:
             self.enriched: "readings",
             self.deadletter: "deadletter",
             self.risk: "risk",
+            self.audit: "audit",
+            self.resources: "resources",
+            self.inspections: "inspections",
+            self.inspection_counts: "inspection-counts",
         }.get(topic)
 
 
