@@ -7,26 +7,62 @@ sequence); the correlator works on an in-memory :class:`DistrictIncidents` rebui
 table on first use. The record of every changed incident is published on
 ``incidents.classified`` as an ``incidents`` document whose id is the incident id, so the
 document in Elasticsearch is updated in place.
+
+Operator commands (``incidents.commands``, keyed like the reports) are applied in the same
+stream: lifecycle changes, splits, and resources committed to or released from an incident.
+Each publishes the incident's record again, an audit record on ``audit.actions`` (indexed
+into ``{prefix}-audit``) and, for resources, the resource's status on ``resources.status``
+(indexed into ``{prefix}-resources``). An incident's entry keeps the document last published
+(``_doc``, the base of the next record when no report comes with the change) and the
+resources committed to it (``_committed``); which resources are committed is known from
+those entries, so it stays with the partitions that hold the incidents. With several
+worker processes, each knows the commitments of its own districts' incidents.
+
+Every new incident, level change and status change also goes to ``risk.inputs`` for the
+district risk score.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from collections.abc import MutableMapping
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
+from pipeline.geo.facilities import FacilityRegistry
+from pipeline.incident_commands import IncidentCommand
 from pipeline.incidents import Correlator
+from pipeline.incidents.errors import (
+    IncidentError,
+    InvalidTransition,
+    ResourceError,
+    SplitError,
+    UnknownIncident,
+)
+from pipeline.incidents.lifecycle import transition
 from pipeline.incidents.members import report_from_document
-from pipeline.incidents.records import IncidentUpdate
-from pipeline.incidents.state import DistrictIncidents, Incident
+from pipeline.incidents.records import IncidentUpdate, update_of
+from pipeline.incidents.resources import AVAILABLE, COMMITTED, commit, recommend, release
+from pipeline.incidents.state import CLOSED_STATUSES, DistrictIncidents, Incident
 from pipeline.names import TopicNames
 from pipeline.processing import DOC_ID_HEADER, Origin, OutMessage, deadletter_message, dumps
+from schemas.audit import audit_document
 
 log = logging.getLogger("citywatch.correlation")
 
 META_PREFIX = "district:"
+ERROR_CODES: dict[type[Exception], str] = {
+    UnknownIncident: "unknown_incident",
+    InvalidTransition: "invalid_transition",
+    SplitError: "invalid_split",
+    ResourceError: "resource_unavailable",
+}
+RELEASE_ON = frozenset(("resolved", "closed"))
+"""Statuses that release the resources still committed to an incident."""
 
 
 def _iso(value: Any) -> Any:
@@ -56,9 +92,14 @@ def incident_document(report_doc: dict[str, Any], update: IncidentUpdate) -> dic
             "grade_history": [
                 {k: v for k, v in g.items() if v is not None} for g in u["grade_history"]
             ],
+            "status_history": [
+                {k: v for k, v in c.items() if k != "incident_id"} for c in u["status_history"]
+            ],
             "location": u["location"],
         }
     )
+    if not body["status_history"]:
+        body.pop("status_history")
     for field in ("category", "district", "grid_cell", "exposure", "address"):
         if u.get(field) is not None:
             body[field] = u[field]
@@ -83,23 +124,41 @@ def incident_document(report_doc: dict[str, Any], update: IncidentUpdate) -> dic
     return doc
 
 
+def _district_ref(district: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not district or not district.get("code"):
+        return None
+    return {"code": district["code"], "name": district.get("name") or district["code"]}
+
+
 class IncidentCorrelator:
-    """Runs classified reports through the correlator on per-incident table entries."""
+    """Runs classified reports and operator commands on per-incident table entries."""
 
     def __init__(
         self,
         topics: TopicNames,
         correlator: Correlator,
         table: MutableMapping[str, Any],
+        *,
+        registry: FacilityRegistry | None = None,
+        recommend_min_level: int = 3,
+        recommend_k: int = 3,
+        recommend_max_distance_m: float | None = None,
     ) -> None:
         self.topics = topics
         self.correlator = correlator
         self.table = table
+        self.registry = registry
+        self.recommend_min_level = recommend_min_level
+        self.recommend_k = recommend_k
+        self.recommend_max_distance_m = recommend_max_distance_m
         self._districts: dict[str, DistrictIncidents] = {}
+        self._committed: dict[str, str] | None = None
+        """resource id -> incident id, from the entries' ``_committed`` (built on first use)."""
 
     def forget(self) -> None:
         """Drop the in-memory district states (after a rebalance they are rebuilt)."""
         self._districts.clear()
+        self._committed = None
 
     def _state(self, key: str) -> DistrictIncidents:
         state = self._districts.get(key)
@@ -110,7 +169,7 @@ class IncidentCorrelator:
                 if entry_key.startswith(META_PREFIX) or not value:
                     continue
                 if value.get("_district_key") == key:
-                    body = {k: v for k, v in value.items() if k != "_district_key"}
+                    body = {k: v for k, v in value.items() if not k.startswith("_")}
                     incidents[entry_key] = Incident.from_dict(body)
             state = DistrictIncidents(
                 key=key,
@@ -120,6 +179,14 @@ class IncidentCorrelator:
             )
             self._districts[key] = state
         return state
+
+    def handle(self, origin: Origin, value: bytes, now: datetime | None = None) -> list[OutMessage]:
+        """A message of the correlator's stream: a classified report or an operator command."""
+        if origin.topic == self.topics.incident_commands:
+            return self.command(origin, value, now)
+        return self.correlate(origin, value, now)
+
+    # --- reports ------------------------------------------------------------------------
 
     def correlate(
         self, origin: Origin, value: bytes, now: datetime | None = None
@@ -141,26 +208,421 @@ class IncidentCorrelator:
             return [self._dead(origin, value, "correlate_failed", str(exc))]
         after = set(state.incidents)
         for gone in before - after:
-            self.table.pop(gone, None)
-        if update.incident_id in state.incidents:
-            self._store(key, state.incidents[update.incident_id])
+            entry = self.table.pop(gone, None)
+            for item in (entry or {}).get("_committed") or []:
+                self._committed_index().pop(item["resource_id"], None)
         self.table[META_PREFIX + key] = {"watermark": _iso(state.watermark), "seq": state.seq}
         # A redelivered report (already in the state) publishes the incident's current record
         # again: the state may have reached the changelog before a crash lost the output.
-        doc = incident_document(report_doc, update)
-        return [
-            OutMessage(
-                self.topics.classified,
-                update.incident_id.encode(),
-                dumps(doc),
-                [(DOC_ID_HEADER, update.incident_id.encode())],
+        out = [self._publish(key, state, update, report_doc)]
+        if update.incident_id not in before or update.changed_level:
+            out.append(self._risk_input(state.incidents.get(update.incident_id), update))
+        return out
+
+    # --- commands -----------------------------------------------------------------------
+
+    def command(
+        self, origin: Origin, value: bytes, now: datetime | None = None
+    ) -> list[OutMessage]:
+        """Apply one operator command; a command that cannot be applied is dead-lettered."""
+        try:
+            cmd = IncidentCommand.model_validate_json(value)
+        except ValidationError as exc:
+            first = exc.errors()[0] if exc.errors() else {}
+            where = ".".join(str(p) for p in first.get("loc", ())) or "command"
+            message = f"not a valid incident command: {where}: {first.get('msg', exc)}"
+            return [self._dead(origin, value, "invalid_command", message)]
+        state = self._state(cmd.district)
+        try:
+            if cmd.action == "transition":
+                return self._transition(state, cmd)
+            if cmd.action == "split":
+                return self._split(state, cmd)
+            if cmd.action == "commit":
+                return self._commit(state, cmd)
+            return self._release(state, cmd)
+        except IncidentError as exc:
+            code = next((c for t, c in ERROR_CODES.items() if isinstance(exc, t)), "invalid")
+            log.info("command %s refused: %s", cmd.command_id, exc)
+            return [self._dead(origin, value, code, str(exc))]
+
+    def _transition(self, state: DistrictIncidents, cmd: IncidentCommand) -> list[OutMessage]:
+        incident = state.get(cmd.incident_id)
+        assert cmd.to is not None
+        change = transition(incident, cmd.to, cmd.by, cmd.reason, cmd.at)
+        out: list[OutMessage] = []
+        if change.to_status in RELEASE_ON:
+            for item in list(self._entry(incident.incident_id).get("_committed") or []):
+                out += self._release_one(
+                    state, incident, item["resource_id"], cmd, f"incident {change.to_status}"
+                )
+        update = update_of(incident, state.key, "status")
+        out.append(self._publish(state.key, state, update))
+        out.append(
+            self._audit(
+                cmd,
+                action="incident.status",
+                target=self._target(incident),
+                status=change.to_status,
+                previous_status=change.from_status,
+                audit_id=change.event_id,
+                at=change.at,
             )
+        )
+        out.append(self._risk_input(incident, update))
+        return out
+
+    def _split(self, state: DistrictIncidents, cmd: IncidentCommand) -> list[OutMessage]:
+        assert cmd.report is not None
+        source = state.get(cmd.incident_id)
+        base = self._entry(cmd.incident_id).get("_doc")
+        done = cmd.report in state.incidents and cmd.report not in source.members
+        if done:  # a redelivered split: publish both records again
+            updates = [
+                update_of(source, state.key, "split"),
+                update_of(state.incidents[cmd.report], state.key, "split"),
+            ]
+        else:
+            state, updates = self.correlator.split(
+                state, cmd.incident_id, cmd.report, cmd.by, cmd.reason, cmd.at
+            )
+        out = []
+        for update in updates:
+            doc = copy.deepcopy(base) if base and update.incident_id != cmd.incident_id else None
+            out.append(self._publish(state.key, state, update, doc))
+            out.append(self._risk_input(state.incidents.get(update.incident_id), update))
+        out.append(
+            self._audit(
+                cmd,
+                action="incident.split",
+                target=self._target(source),
+                status="split",
+                audit_id=f"{cmd.incident_id}:split:{cmd.report}",
+                at=cmd.at,
+            )
+        )
+        return out
+
+    def _commit(self, state: DistrictIncidents, cmd: IncidentCommand) -> list[OutMessage]:
+        assert cmd.resource_id is not None
+        incident = state.get(cmd.incident_id)
+        committed = self._committed_index()
+        holder = committed.get(cmd.resource_id)
+        entry = self._entry(incident.incident_id)
+        items = list(entry.get("_committed") or [])
+        mine = next((i for i in items if i["resource_id"] == cmd.resource_id), None)
+        if not (
+            holder == incident.incident_id and mine and mine.get("command_id") == cmd.command_id
+        ):
+            if not incident.is_open:
+                raise ResourceError(
+                    f"incident {incident.incident_id!r} is {incident.status}; resources are "
+                    "committed to open incidents only"
+                )
+            status = {cmd.resource_id: COMMITTED if holder else AVAILABLE}
+            try:
+                commit(
+                    status,
+                    cmd.resource_id,
+                    incident.incident_id,
+                    cmd.by,
+                    cmd.at,
+                    registry=self.registry,
+                )
+            except ResourceError as exc:
+                if holder:
+                    raise ResourceError(f"{exc} (committed to incident {holder!r})") from None
+                raise
+            facility = self.registry.get(cmd.resource_id) if self.registry else None
+            mine = {
+                "resource_id": cmd.resource_id,
+                "kind": facility.kind if facility else "equipment",
+                "name": facility.name_zh if facility else cmd.resource_id,
+                "name_en": facility.name_en if facility else None,
+                "by": cmd.by,
+                "at": cmd.at.isoformat(),
+                "command_id": cmd.command_id,
+            }
+            items.append(mine)
+            committed[cmd.resource_id] = incident.incident_id
+            self._store(state.key, incident, committed_items=items)
+        update = update_of(incident, state.key, "status")
+        return [
+            self._resource_message(cmd.resource_id, COMMITTED, incident, cmd),
+            self._audit(
+                cmd,
+                action="resource.commit",
+                target={**self._target(incident), "kind": "resource", "id": cmd.resource_id},
+                status=COMMITTED,
+                previous_status=AVAILABLE,
+                audit_id=f"{cmd.incident_id}:commit:{cmd.resource_id}:{cmd.command_id}",
+                at=cmd.at,
+            ),
+            self._publish(state.key, state, update),
         ]
 
-    def _store(self, key: str, incident: Incident) -> None:
-        self.table[incident.incident_id] = {**incident.to_dict(), "_district_key": key}
+    def _release(self, state: DistrictIncidents, cmd: IncidentCommand) -> list[OutMessage]:
+        assert cmd.resource_id is not None
+        incident = state.get(cmd.incident_id)
+        out = self._release_one(state, incident, cmd.resource_id, cmd, cmd.reason)
+        update = update_of(incident, state.key, "status")
+        return [*out, self._publish(state.key, state, update)]
+
+    def _release_one(
+        self,
+        state: DistrictIncidents,
+        incident: Incident,
+        resource_id: str,
+        cmd: IncidentCommand,
+        reason: str,
+    ) -> list[OutMessage]:
+        entry = self._entry(incident.incident_id)
+        items = list(entry.get("_committed") or [])
+        kept = [i for i in items if i["resource_id"] != resource_id]
+        if len(kept) == len(items):
+            raise ResourceError(
+                f"resource {resource_id!r} is not committed to incident {incident.incident_id!r}"
+            )
+        release({resource_id: COMMITTED}, resource_id, cmd.by, cmd.at, registry=self.registry)
+        self._committed_index().pop(resource_id, None)
+        self._store(state.key, incident, committed_items=kept)
+        return [
+            self._resource_message(resource_id, AVAILABLE, incident, cmd, reason=reason),
+            self._audit(
+                cmd,
+                action="resource.release",
+                target={**self._target(incident), "kind": "resource", "id": resource_id},
+                status=AVAILABLE,
+                previous_status=COMMITTED,
+                audit_id=f"{incident.incident_id}:release:{resource_id}:{cmd.command_id}",
+                at=cmd.at,
+                reason=reason,
+            ),
+        ]
+
+    # --- records ------------------------------------------------------------------------
+
+    def _entry(self, incident_id: str) -> dict[str, Any]:
+        return self.table.get(incident_id) or {}
+
+    def _committed_index(self) -> dict[str, str]:
+        if self._committed is None:
+            index: dict[str, str] = {}
+            for entry_key, value in list(self.table.items()):
+                if entry_key.startswith(META_PREFIX) or not value:
+                    continue
+                for item in value.get("_committed") or []:
+                    index[item["resource_id"]] = entry_key
+            self._committed = index
+        return self._committed
+
+    def committed_resources(self) -> dict[str, str]:
+        """Resource id -> the incident it is committed to (this worker's incidents)."""
+        return dict(self._committed_index())
+
+    def _store(
+        self,
+        key: str,
+        incident: Incident,
+        *,
+        doc: dict[str, Any] | None = None,
+        committed_items: list[dict[str, Any]] | None = None,
+    ) -> None:
+        previous = self.table.get(incident.incident_id) or {}
+        entry = {**incident.to_dict(), "_district_key": key}
+        entry["_doc"] = doc if doc is not None else previous.get("_doc")
+        items = committed_items if committed_items is not None else previous.get("_committed")
+        if items:
+            entry["_committed"] = items
+        self.table[incident.incident_id] = entry
+
+    def _resources(self, update: IncidentUpdate) -> dict[str, Any] | None:
+        items = self._entry(update.incident_id).get("_committed") or []
+        committed = [
+            {k: v for k, v in i.items() if k != "command_id" and v is not None} for i in items
+        ]
+        recommended: list[dict[str, Any]] = []
+        if (
+            self.registry is not None
+            and update.status not in CLOSED_STATUSES
+            and update.level <= self.recommend_min_level
+        ):
+            taken = self._committed_index()
+            status = {rid: COMMITTED for rid in taken}
+            recommended = [
+                {k: v for k, v in r.to_dict().items() if v is not None}
+                for r in recommend(
+                    update,
+                    self.registry,
+                    status,
+                    k=self.recommend_k,
+                    min_level=self.recommend_min_level,
+                    max_distance_m=self.recommend_max_distance_m,
+                )
+            ]
+        out = {"recommended": recommended, "committed": committed}
+        return {k: v for k, v in out.items() if v} or None
+
+    def _publish(
+        self,
+        key: str,
+        state: DistrictIncidents,
+        update: IncidentUpdate,
+        report_doc: dict[str, Any] | None = None,
+    ) -> OutMessage:
+        """The incident's record on ``incidents.classified`` (and its entry stored)."""
+        incident = state.incidents.get(update.incident_id)
+        base = report_doc if report_doc is not None else self._entry(update.incident_id).get("_doc")
+        if base is None:
+            raise UnknownIncident(f"no record of incident {update.incident_id!r} to update")
+        doc = incident_document(copy.deepcopy(base), update)
+        resources = self._resources(update)
+        if resources:
+            doc["incident"]["resources"] = resources
+        else:
+            doc["incident"].pop("resources", None)
+        if incident is not None:
+            self._store(key, incident, doc=doc)
+        return OutMessage(
+            self.topics.classified,
+            update.incident_id.encode(),
+            dumps(doc),
+            [(DOC_ID_HEADER, update.incident_id.encode())],
+        )
+
+    def _risk_input(self, incident: Incident | None, update: IncidentUpdate) -> OutMessage:
+        """A compact incident record on ``risk.inputs`` for the district's risk score."""
+        value = {
+            "kind": "incident",
+            "incident_id": update.incident_id,
+            "district": _district_ref(update.district),
+            "level": update.level,
+            "status": update.status,
+            "category": update.category,
+            "last_reported_at": _iso(update.last_reported_at),
+            "gone": incident is None,
+        }
+        return OutMessage(self.topics.risk_inputs, update.district_key.encode(), dumps(value))
+
+    def _resource_message(
+        self,
+        resource_id: str,
+        status: str,
+        incident: Incident,
+        cmd: IncidentCommand,
+        *,
+        reason: str | None = None,
+    ) -> OutMessage:
+        facility = None
+        if self.registry is not None:
+            try:
+                facility = self.registry.get(resource_id)
+            except KeyError:
+                facility = None
+        doc = resource_document(
+            resource_id,
+            status,
+            incident_id=incident.incident_id if status == COMMITTED else None,
+            last_incident_id=incident.incident_id,
+            by=cmd.by,
+            at=cmd.at,
+            reason=reason,
+            facility=facility,
+            event_id=f"{resource_id}:{cmd.command_id}:{status}",
+        )
+        return OutMessage(
+            self.topics.resources,
+            resource_id.encode(),
+            dumps(doc),
+            [(DOC_ID_HEADER, resource_id.encode())],
+        )
+
+    def _target(self, incident: Incident) -> dict[str, Any]:
+        target: dict[str, Any] = {"kind": "incident", "id": incident.incident_id}
+        district = _district_ref(incident.district)
+        if district:
+            target["district"] = district
+        return target
+
+    def _audit(
+        self,
+        cmd: IncidentCommand,
+        *,
+        action: str,
+        target: dict[str, Any],
+        status: str,
+        audit_id: str,
+        at: datetime,
+        previous_status: str | None = None,
+        reason: str | None = None,
+    ) -> OutMessage:
+        if target.get("kind") == "resource":
+            target = {**target, "incident_id": cmd.incident_id}
+        doc = audit_document(
+            action=action,
+            target=target,
+            status=status,
+            reason=reason or cmd.reason,
+            actor=cmd.by,
+            role=cmd.role,
+            previous_status=previous_status,
+            command_id=cmd.command_id,
+            at=at,
+            audit_id=audit_id,
+        )
+        return OutMessage(
+            self.topics.audit,
+            audit_id.encode(),
+            dumps(doc),
+            [(DOC_ID_HEADER, audit_id.encode())],
+        )
 
     def _dead(self, origin: Origin, value: bytes, code: str, message: str) -> OutMessage:
+        stage = "command" if origin.topic == self.topics.incident_commands else "correlate"
         return deadletter_message(
-            self.topics.deadletter, origin, value, stage="correlate", code=code, message=message
+            self.topics.deadletter, origin, value, stage=stage, code=code, message=message
         )
+
+
+def resource_document(
+    resource_id: str,
+    status: str,
+    *,
+    incident_id: str | None,
+    last_incident_id: str | None,
+    by: str,
+    at: datetime,
+    reason: str | None,
+    facility: Any | None,
+    event_id: str,
+) -> dict[str, Any]:
+    """The ``resources`` document of a resource's current status (``_id`` = resource id)."""
+    resource: dict[str, Any] = {
+        "id": resource_id,
+        "status": status,
+        "incident_id": incident_id,
+        "last_incident_id": last_incident_id,
+        "by": by,
+        "at": at.isoformat(),
+        "reason": reason,
+    }
+    doc: dict[str, Any] = {
+        "@timestamp": at.isoformat(),
+        "event": {
+            "id": resource_id,
+            "kind": "state",
+            "action": "commit" if status == COMMITTED else "release",
+            "dataset": "citywatch.resources",
+            "reference": event_id,
+        },
+    }
+    if facility is not None:
+        resource |= {
+            "kind": facility.kind,
+            "name": facility.name_zh,
+            "name_en": facility.name_en,
+            "district": facility.district,
+        }
+        doc["geo"] = {"location": {"lat": facility.lat, "lon": facility.lon}}
+    doc["resource"] = {k: v for k, v in resource.items() if v is not None}
+    return doc

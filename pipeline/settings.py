@@ -129,6 +129,18 @@ class Settings(BaseSettings):
     """... and this close in time (seconds)."""
     correlate_retention_s: float = Field(86400.0, gt=0)
     """How long an incident stays open for merges and follow-ups after its last report."""
+    recommend_min_level: int = Field(3, ge=1, le=4)
+    """Incidents at this level or more severe (1 = Ⅰ ... 4 = Ⅳ) get resource recommendations."""
+    recommend_k: int = Field(3, ge=1, le=20)
+    """How many resources of each needed kind are recommended, nearest first."""
+    recommend_max_distance_m: float | None = Field(None, gt=0)
+    """Resources farther than this are not recommended; None: no limit."""
+    inspections_overdue_period_s: float = Field(86400.0, gt=0)
+    """An overdue inspection finding is escalated again once per this period."""
+    inspections_retention_s: float = Field(30 * 86400.0, gt=0)
+    """Rectified findings are forgotten this long after rectification."""
+    risk_profile_file: Path | None = None
+    """District risk score profile (JSON or YAML); None uses the built-in default."""
     facility_radius_m: float = Field(1000.0, gt=0)
     """Radius of the exposure search around an incident (schools, hospitals ...)."""
     grid_resolution: int = Field(8, ge=0, le=15)

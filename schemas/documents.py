@@ -44,6 +44,14 @@ def _drop_none(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
+def _resources(data: dict[str, Any]) -> dict[str, Any] | None:
+    out = {
+        "recommended": [_drop_none(r) for r in data.get("recommended") or []],
+        "committed": [_drop_none(r) for r in data.get("committed") or []],
+    }
+    return {k: v for k, v in out.items() if v} or None
+
+
 def incident_document(
     incident: ClassifiedIncident, *, ingested_at: datetime | None = None
 ) -> dict[str, Any]:
@@ -86,6 +94,8 @@ def incident_document(
             "last_reported_at": data["last_reported_at"],
             "reports": [_drop_none(r) for r in data["reports"]] or None,
             "merge_history": [_drop_none(m) for m in data["merge_history"]] or None,
+            "status_history": data["status_history"] or None,
+            "resources": _resources(data["resources"]),
             "reported_at": data["reported_at"],
             "processed_at": data["processed_at"],
         }

@@ -278,6 +278,9 @@ class Stage(LabelledStrEnum):
     CORRELATE = ("correlate", "关联", "correlate")
     CLASSIFY = ("classify", "分类分级", "classify")
     WARN = ("warn", "预警", "warn")
+    RISK = ("risk", "风险评估", "risk")
+    INSPECT = ("inspect", "隐患跟踪", "inspect")
+    COMMAND = ("command", "操作指令", "command")
     INDEX = ("index", "索引", "index")
 
 

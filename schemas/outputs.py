@@ -154,6 +154,78 @@ class MergeChange(ContractModel):
     """Distance to the incident's nearest report, for a merge."""
 
 
+Status = Literal["reported", "verified", "responding", "resolved", "closed"]
+
+
+class StatusChangeRef(ContractModel):
+    """One lifecycle change of an incident, audited (who, when, why)."""
+
+    event_id: Id
+    """``<incident_id>:status:<sequence>``, also the audit record's id."""
+    sequence: Annotated[int, Strict(), Field(ge=1)]
+    """1 for the first change."""
+    from_status: Status
+    """The status before."""
+    to_status: Status
+    """The status after."""
+    by: Name
+    """The operator who made the change."""
+    reason: Description
+    """Why."""
+    at: Timestamp
+    """When."""
+
+
+class RecommendedResource(ContractModel):
+    """A suitable, available resource near the incident, with why it was chosen."""
+
+    resource_id: Id
+    """Id in the resource registry."""
+    kind: FacilityKind
+    """Kind of resource (fire station, hazmat team, hospital, rescue boat ...)."""
+    name: Name
+    """Its name (Chinese)."""
+    name_en: Name | None = None
+    """Its English name."""
+    distance_m: Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
+    """Great-circle distance from the incident."""
+    need: Short
+    """The need it meets (e.g. ``fire``, ``hazmat``, ``mass_casualties``)."""
+    rank: Annotated[int, Strict(), Field(ge=1)]
+    """1 for the nearest of its kind."""
+    reason_zh: Description
+    """Why, in Chinese."""
+    reason_en: Description
+    """Why, in English."""
+
+
+class CommittedResource(ContractModel):
+    """A resource committed to the incident by an operator."""
+
+    resource_id: Id
+    """Id in the resource registry."""
+    kind: FacilityKind
+    """Kind of resource."""
+    name: Name
+    """Its name (Chinese)."""
+    name_en: Name | None = None
+    """Its English name."""
+    by: Name
+    """The operator who committed it."""
+    at: Timestamp
+    """When."""
+
+
+class IncidentResources(ContractModel):
+    """Resources for an incident: recommendations and what is committed."""
+
+    recommended: Annotated[list[RecommendedResource], Field(max_length=MAX_ITEMS)] = []
+    """The nearest available suitable resources, need by need (incidents at or above the
+    configured level only)."""
+    committed: Annotated[list[CommittedResource], Field(max_length=MAX_ITEMS)] = []
+    """Resources committed to it and not yet released."""
+
+
 class ClassifiedIncident(IncidentReportBase):
     """An incident report after validation, enrichment, correlation and classification.
 
@@ -192,8 +264,12 @@ class ClassifiedIncident(IncidentReportBase):
     """Every grading so far, oldest first; the last one is ``level``."""
     report_count: Annotated[int, Strict(), Field(ge=1)] = 1
     """Reports merged into this incident."""
-    status: Literal["reported", "verified", "responding", "resolved", "closed"] = "reported"
+    status: Status = "reported"
     """Lifecycle state."""
+    status_history: Annotated[list[StatusChangeRef], Field(max_length=MAX_ITEMS)] = []
+    """Lifecycle changes, oldest first."""
+    resources: IncidentResources = IncidentResources()
+    """Recommended and committed resources."""
     sources: Annotated[list[Source], Field(max_length=MAX_ITEMS)] = []
     """Sources of the merged reports."""
     first_reported_at: Timestamp | None = None

@@ -10,8 +10,8 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from consumers.dashboard.audit import audit_document
 from schemas import ClassifiedIncident, Warning
+from schemas.audit import audit_document
 from schemas.documents import incident_document, warning_document
 from tests.factories import classified_factory, warning_factory
 

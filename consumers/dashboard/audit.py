@@ -13,8 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import uuid
-from datetime import UTC, datetime
+from importlib import resources
 from typing import Any
 
 from elasticsearch import BadRequestError, Elasticsearch
@@ -26,88 +25,17 @@ from consumers.dashboard.config import DashboardConfig
 from pipeline.clients import kafka_python_config
 from pipeline.processing import DOC_ID_HEADER
 from pipeline.settings import Settings
+from schemas.audit import audit_document  # noqa: F401 - re-exported for the dashboard
 
 log = logging.getLogger("citywatch.dashboard.audit")
 
 PUBLISH_TIMEOUT_S = 10.0
 
-_KEYWORD = {"type": "keyword"}
-AUDIT_MAPPINGS: dict[str, Any] = {
-    "dynamic": "strict",
-    "_meta": {"version": 1, "model": "AuditRecord"},
-    "properties": {
-        "@timestamp": {"type": "date"},
-        "message": {"type": "text", "analyzer": "standard"},
-        "event": {
-            "properties": {
-                "id": _KEYWORD,
-                "kind": _KEYWORD,
-                "action": _KEYWORD,
-                "dataset": _KEYWORD,
-                "outcome": _KEYWORD,
-            }
-        },
-        "user": {"properties": {"name": _KEYWORD, "roles": _KEYWORD}},
-        "client": {"properties": {"address": _KEYWORD}},
-        "user_agent": {"properties": {"original": {"type": "keyword", "ignore_above": 512}}},
-        "audit": {
-            "properties": {
-                "target": {
-                    "properties": {
-                        "kind": _KEYWORD,
-                        "id": _KEYWORD,
-                        "district": {"properties": {"code": _KEYWORD, "name": _KEYWORD}},
-                        "hazard": _KEYWORD,
-                    }
-                },
-                "status": _KEYWORD,
-                "previous_status": _KEYWORD,
-                "reason": {"type": "text", "analyzer": "standard"},
-            }
-        },
-    },
-}
-"""Strict mapping of ``{prefix}-audit``: an unknown field is refused, never guessed."""
-
-
-def audit_document(
-    *,
-    action: str,
-    target: dict[str, Any],
-    status: str,
-    reason: str,
-    actor: str,
-    role: str,
-    client: str | None = None,
-    user_agent: str | None = None,
-    previous_status: str | None = None,
-    at: datetime | None = None,
-    audit_id: str | None = None,
-) -> dict[str, Any]:
-    """One audit document (``_id`` = ``event.id``); ``action`` is e.g. ``incident.verify``."""
-    at = at or datetime.now(UTC)
-    audit_id = audit_id or uuid.uuid4().hex
-    body: dict[str, Any] = {"target": target, "status": status, "reason": reason}
-    if previous_status is not None:
-        body["previous_status"] = previous_status
-    doc: dict[str, Any] = {
-        "@timestamp": at.isoformat(),
-        "message": f"{action} {target['kind']} {target['id']} by {actor} ({role}): {reason}",
-        "event": {
-            "id": audit_id,
-            "kind": "event",
-            "action": action,
-            "dataset": "citywatch.audit",
-            "outcome": "success",
-        },
-        "user": {"name": actor, "roles": [role]},
-        "audit": body,
-    }
-    if client:
-        doc["client"] = {"address": client}
-    if user_agent:
-        doc["user_agent"] = {"original": user_agent}
-    return doc
+AUDIT_MAPPINGS: dict[str, Any] = json.loads(
+    resources.files("schemas").joinpath("elasticsearch", "audit.json").read_text("utf-8")
+)["template"]["mappings"]
+"""Strict mapping of ``{prefix}-audit`` (the template ``init`` installs): an unknown field is
+refused, never guessed."""
 
 
 def ensure_audit_index(es: Elasticsearch, index: str) -> bool:

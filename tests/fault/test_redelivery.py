@@ -31,7 +31,7 @@ def test_redelivered_report_whose_document_was_lost_is_published_again(processor
     table: dict = {}
     origin = Origin(topics.graded, 0, 7)
     report = graded(processor, "r1", "hotline_119", 10, 31.2304, 121.4737, "商场起火，浓烟很大")
-    [lost] = IncidentCorrelator(topics, Correlator(), table).correlate(origin, report)
+    lost, _risk = IncidentCorrelator(topics, Correlator(), table).correlate(origin, report)
     # the worker dies here: the table write is in the changelog, the document was never
     # acknowledged, the offset never committed; a new worker restores the table
     restarted = IncidentCorrelator(topics, Correlator(), table)
