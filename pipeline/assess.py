@@ -4,7 +4,8 @@ Pure glue between the warning engine (``pipeline.warnings``) and the pipeline's 
 the caller supplies the state tables (Faust tables in the worker, dicts in tests). Readings
 arrive on ``sensors.enriched`` keyed by district, so a district's sensors and warnings live
 on one partition. A reading too late or unusable for the engine is dead-lettered (stage
-``warn``); a warning change becomes a ``warnings`` document on ``warnings.issued``.
+``warn``); a warning change becomes a ``warnings`` document on ``warnings.issued``, and the
+district's warning states go to ``risk.inputs`` for its risk score.
 """
 
 from __future__ import annotations
@@ -18,21 +19,20 @@ from typing import Any
 from pipeline.errors import EventError
 from pipeline.names import TopicNames
 from pipeline.processing import DOC_ID_HEADER, Origin, OutMessage, deadletter_message, dumps
+from pipeline.risk_scoring import warnings_input
 from pipeline.warnings.engine import apply_evidence, observe
 from pipeline.warnings.health import check_health
 from pipeline.warnings.profiles import Profile
 from pipeline.warnings.readings import parse_time
 from pipeline.warnings.registry import SensorRegistry
-from pipeline.warnings.risk import risk_for_district
 from pipeline.warnings.state import WarningState
 from pipeline.warnings.windows import SensorState
-from schemas.assessments import RiskAssessment, Warning
-from schemas.documents import risk_document, warning_document, warning_id
+from schemas.assessments import Warning
+from schemas.documents import warning_document, warning_id
 
 log = logging.getLogger("citywatch.assess")
 
 WARNING_FIELDS = frozenset(Warning.model_fields)
-RISK_PROFILE = "warnings-weighted-v1"
 
 
 def warning_message(topic: str, change: dict[str, Any], now: datetime) -> OutMessage:
@@ -190,33 +190,10 @@ class Assessor:
         return out
 
     def _risk(self, change: dict[str, Any], now: datetime) -> OutMessage:
-        """The district's combined risk after a warning change, as a ``risk`` document."""
+        """The district's warning states after a change, for its risk score (``risk.inputs``)."""
         code = change["district"]["code"]
         states = [v for k, v in list(self.warnings.items()) if k.startswith(f"{code}:") and v]
-        risk = risk_for_district(states)
-        at = change["at"]
-        stamp = parse_time(at, "at").astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-        assessment = RiskAssessment.model_validate(
-            {
-                "assessment_id": f"{code}:{stamp}",
-                "district": change["district"],
-                "score": float(risk["score"]),
-                "level": risk["level"],
-                "inputs": [
-                    {"name": f"{c['hazard']}_{c['level']}", "value": float(c["weight"])}
-                    for c in risk["components"]
-                ],
-                "at": at,
-                "profile": RISK_PROFILE,
-            }
-        )
-        doc = risk_document(assessment, ingested_at=now)
-        return OutMessage(
-            self.topics.risk,
-            code.encode(),
-            dumps(doc),
-            [(DOC_ID_HEADER, assessment.assessment_id.encode())],
-        )
+        return warnings_input(self.topics.risk_inputs, change["district"], states, change["at"])
 
     def _dead(self, origin: Origin, value: bytes, code: str, message: str) -> OutMessage:
         return deadletter_message(

@@ -25,6 +25,14 @@ services_app = typer.Typer(
 app.add_typer(services_app, name="services")
 warnings_app = typer.Typer(help="Operator actions on warnings.", no_args_is_help=True)
 app.add_typer(warnings_app, name="warnings")
+incidents_app = typer.Typer(
+    help="Operator actions on incidents: lifecycle, split (audited).", no_args_is_help=True
+)
+app.add_typer(incidents_app, name="incidents")
+resources_app = typer.Typer(
+    help="Commit resources to incidents and release them (audited).", no_args_is_help=True
+)
+app.add_typer(resources_app, name="resources")
 schemas_app = typer.Typer(help="Event contracts: JSON Schemas of the models.", no_args_is_help=True)
 app.add_typer(schemas_app, name="schemas")
 
@@ -133,6 +141,100 @@ def warnings_lift(
         "the worker publishes the cancelled warning, or dead-letters the command if no "
         "such warning is active"
     )
+
+
+ByOpt = Annotated[str, typer.Option("--by", help="Who does it (operator name or id).")]
+ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (kept in the audit trail).")]
+WaitOpt = Annotated[
+    float,
+    typer.Option("--wait", help="Seconds to wait for the worker's answer (0: do not wait)."),
+]
+
+
+def _incident_command(action: str, incident_id: str | None, wait: float, **fields: Any) -> None:
+    from pipeline.incident_cli import run_command
+
+    try:
+        outcome = run_command(make_settings(), action, incident_id, wait_s=wait, **fields)
+    except CitywatchError as exc:
+        _fail(exc)
+        return
+    if outcome.applied is False:
+        console.print(f"[red]refused by the worker:[/red] {outcome.message}")
+        raise typer.Exit(1)
+    out.print(outcome.message)
+    if outcome.applied is None and wait > 0:
+        raise typer.Exit(2)
+
+
+@incidents_app.command("status")
+def incidents_status(
+    incident_id: Annotated[str, typer.Argument(help="Incident id, e.g. hotline_119:r-1.")],
+    to: Annotated[
+        str,
+        typer.Option(help="New status: verified, responding, resolved or closed."),
+    ],
+    by: ByOpt,
+    reason: ReasonOpt,
+    wait: WaitOpt = 30.0,
+) -> None:
+    """Move an incident along its lifecycle (reported -> verified -> responding -> resolved
+    -> closed); illegal changes are refused with the allowed ones."""
+    _incident_command("transition", incident_id, wait, by=by, reason=reason, to=to)
+
+
+@incidents_app.command("split")
+def incidents_split(
+    incident_id: Annotated[str, typer.Argument(help="The incident the report was merged into.")],
+    report: Annotated[
+        str, typer.Argument(help="The report to split out, as <source>:<report_id>.")
+    ],
+    by: ByOpt,
+    reason: ReasonOpt,
+    wait: WaitOpt = 30.0,
+) -> None:
+    """Split a wrongly merged report (and its follow-ups) out into a new incident."""
+    _incident_command("split", incident_id, wait, by=by, reason=reason, report=report)
+
+
+@incidents_app.command("show")
+def incidents_show(
+    incident_id: Annotated[str, typer.Argument(help="Incident id.")],
+) -> None:
+    """Print an incident's status, histories and resources as indexed."""
+    from pipeline.incident_cli import dumps, show
+
+    try:
+        out.print_json(dumps(show(make_settings(), incident_id)))
+    except CitywatchError as exc:
+        _fail(exc)
+
+
+@resources_app.command("commit")
+def resources_commit(
+    resource_id: Annotated[str, typer.Argument(help="Resource id from the registry.")],
+    incident: Annotated[str, typer.Option(help="The incident to commit it to.")],
+    by: ByOpt,
+    reason: ReasonOpt,
+    wait: WaitOpt = 30.0,
+) -> None:
+    """Commit an available resource to an open incident."""
+    _incident_command("commit", incident, wait, by=by, reason=reason, resource_id=resource_id)
+
+
+@resources_app.command("release")
+def resources_release(
+    resource_id: Annotated[str, typer.Argument(help="Resource id from the registry.")],
+    by: ByOpt,
+    reason: ReasonOpt,
+    incident: Annotated[
+        str | None,
+        typer.Option(help="The incident it is committed to (looked up when not given)."),
+    ] = None,
+    wait: WaitOpt = 30.0,
+) -> None:
+    """Release a committed resource: it is available again."""
+    _incident_command("release", incident, wait, by=by, reason=reason, resource_id=resource_id)
 
 
 @schemas_app.command("export")

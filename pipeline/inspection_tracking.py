@@ -135,9 +135,7 @@ def _short(value: Any, limit: int = 200) -> str:
 
 
 def _number(value: Any) -> bool:
-    return (
-        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    )
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 class InspectionTracker:
@@ -198,7 +196,9 @@ class InspectionTracker:
             finding = state.findings[event["finding_id"]]
             out.append(self._escalation(event, ref))
             out.append(self._status(finding, at, ref, None, escalated, ingested))
-            log.info("inspection finding %s escalated (%d)", finding.finding_id, event["escalation"])
+            log.info(
+                "inspection finding %s escalated (%d)", finding.finding_id, event["escalation"]
+            )
         if events or gone:
             out.append(self._counts(district, state, at, ref, ingested))
         return out
@@ -215,21 +215,22 @@ class InspectionTracker:
             isinstance(district, dict) and isinstance(district.get("code"), str)
         ):
             raise _BadInput(
-                "invalid_value", f"district: expected {{code, name}} or null, got {_short(district)}"
+                "invalid_value",
+                f"district: expected {{code, name}} or null, got {_short(district)}",
             )
         if geo is not None and not (
             isinstance(geo, dict) and _number(geo.get("lat")) and _number(geo.get("lon"))
         ):
-            raise _BadInput("invalid_value", f"geo: expected {{lat, lon}} or null, got {_short(geo)}")
+            raise _BadInput(
+                "invalid_value", f"geo: expected {{lat, lon}} or null, got {_short(geo)}"
+            )
         code = (district or {}).get("code") or raw.get("district_code") or OUTSIDE
         if not isinstance(code, str):
             raise _BadInput("invalid_finding", f"district_code: not a string: {_short(code)}")
         state, escalated = self._load(code, self.table.get(code))
         before = counts(state, now)
         try:
-            state, change = track(
-                state, raw, now, district_code=None if code == OUTSIDE else code
-            )
+            state, change = track(state, raw, now, district_code=None if code == OUTSIDE else code)
         except IncidentError as exc:
             raise _BadInput("invalid_finding", str(exc)) from exc
         finding = state.findings[change["finding_id"]]

@@ -130,13 +130,14 @@ class Processor:
     def process(
         self, origin: Origin, raw: bytes | None, now: datetime | None = None
     ) -> list[OutMessage]:
-        """The output messages for one input event (exactly one per event)."""
+        """The output messages for one input event: one per event (an inspection finding
+        also goes to ``inspections.tracked`` to be tracked until rectified)."""
         now = now or datetime.now(UTC)
         try:
             if origin.topic == self.topics.readings:
                 return [self._reading(raw, now)]
             if origin.topic == self.topics.findings:
-                return [self._finding(raw, now)]
+                return self._finding(raw, now)
             return [self._report(raw, now)]
         except InvalidEvent as exc:
             return [
@@ -184,7 +185,7 @@ class Processor:
         enrichment = self._enrich(report.location.lat, report.location.lon, report.location.crs)
         return self._classified(report, report.type, enrichment, now)
 
-    def _finding(self, raw: bytes | None, now: datetime) -> OutMessage:
+    def _finding(self, raw: bytes | None, now: datetime) -> list[OutMessage]:
         finding: InspectionFinding = self._parse(InspectionFinding, raw, now)
         loc = finding.site.location
         enrichment = self._enrich(loc.lat, loc.lon, loc.crs)
@@ -200,7 +201,15 @@ class Processor:
             updates_report_id=None,
             type=None,
         )
-        return self._classified(report, None, enrichment, now)
+        from pipeline.inspection_tracking import tracked_message  # imports this module
+
+        wgs84 = enrichment.geo["wgs84"]
+        return [
+            self._classified(report, None, enrichment, now),
+            tracked_message(
+                self.topics, finding, enrichment.district, (wgs84["lat"], wgs84["lon"])
+            ),
+        ]
 
     def _enrich(self, lat: float, lon: float, crs: Any) -> Enrichment:
         try:

@@ -5,8 +5,13 @@
 - ``warning_commands``: ``warnings.commands`` (keyed by district) -> operator lifts, and the
   timer's ``tick`` commands (expiry, sensor health) so that every table write happens in
   the stream of the district's partition.
-- ``correlate_reports``: ``reports.classified`` (keyed by district) -> correlated incident
-  records on ``incidents.classified``.
+- ``correlate_reports``: ``reports.classified`` and ``incidents.commands`` (both keyed by
+  district) -> correlated incident records on ``incidents.classified``; operator commands
+  (lifecycle, split, resources) -> records, resource status and audit records.
+- ``score_risk``: ``risk.inputs`` (keyed by district) -> district risk scores on
+  ``risk.assessed``.
+- ``track_inspections``: ``inspections.tracked`` (keyed by district) -> finding status,
+  counts and overdue escalations.
 
 Batches are taken with ``take_events``; before each event is handled the stream's current
 event is set to it, so each table write goes to the changelog partition of that event and a
@@ -26,9 +31,12 @@ import faust
 from pipeline.app import Topics
 from pipeline.assess import Assessor
 from pipeline.correlation import IncidentCorrelator
+from pipeline.geo.facilities import FacilityRegistry
 from pipeline.incidents import Correlator
+from pipeline.inspection_tracking import InspectionTracker
 from pipeline.processing import Origin, OutMessage
 from pipeline.publishing import Publisher, origin_of
+from pipeline.risk_scoring import RiskScorer, load_risk_profile
 from pipeline.settings import Settings
 from pipeline.warnings.profiles import load_profile
 from pipeline.warnings.registry import SensorRegistry
@@ -76,6 +84,21 @@ def register_stateful_agents(
             retention_s=settings.correlate_retention_s,
         ),
         _table(app, "citywatch-incident-state", settings),
+        registry=FacilityRegistry.load(settings.facilities_file),
+        recommend_min_level=settings.recommend_min_level,
+        recommend_k=settings.recommend_k,
+        recommend_max_distance_m=settings.recommend_max_distance_m,
+    )
+    scorer = RiskScorer(
+        names,
+        _table(app, "citywatch-risk-state", settings),
+        load_risk_profile(settings.risk_profile_file),
+    )
+    tracker = InspectionTracker(
+        names,
+        _table(app, "citywatch-inspection-state", settings),
+        overdue_period_s=settings.inspections_overdue_period_s,
+        retention_s=settings.inspections_retention_s,
     )
 
     def raw(name: str) -> faust.TopicT:
@@ -93,23 +116,43 @@ def register_stateful_agents(
         async for events in stream.take_events(size, within=linger):
             await handle_batch(stream, events, assessor.command, publisher)
 
-    @app.agent(raw(names.graded), concurrency=1, name="citywatch.correlate_reports")
+    incidents_in = app.topic(
+        names.graded, names.incident_commands, value_serializer="raw", key_serializer="raw"
+    )
+
+    @app.agent(incidents_in, concurrency=1, name="citywatch.correlate_reports")
     async def correlate_reports(stream: faust.StreamT) -> None:
         async for events in stream.take_events(size, within=linger):
-            await handle_batch(stream, events, correlator.correlate, publisher)
+            await handle_batch(stream, events, correlator.handle, publisher)
+
+    @app.agent(raw(names.risk_inputs), concurrency=1, name="citywatch.score_risk")
+    async def score_risk(stream: faust.StreamT) -> None:
+        async for events in stream.take_events(size, within=linger):
+            await handle_batch(stream, events, scorer.handle, publisher)
+
+    @app.agent(raw(names.tracked), concurrency=1, name="citywatch.track_inspections")
+    async def track_inspections(stream: faust.StreamT) -> None:
+        async for events in stream.take_events(size, within=linger):
+            await handle_batch(stream, events, tracker.handle, publisher)
 
     @app.timer(interval=settings.warnings_tick_interval_s)
     async def tick_warnings() -> None:
         at = datetime.now(UTC).isoformat()
-        await publisher.publish(
-            [
+
+        def ticks(topic: str, codes: set[str], key: str) -> list[OutMessage]:
+            return [
                 OutMessage(
-                    names.commands,
+                    topic,
                     code.encode(),
-                    json.dumps({"action": "tick", "district": code, "at": at}).encode(),
+                    json.dumps({key: "tick", "district": code, "at": at}).encode(),
                 )
-                for code in sorted(assessor.districts())
+                for code in sorted(codes)
             ]
+
+        await publisher.publish(
+            ticks(names.commands, assessor.districts(), "action")
+            + ticks(names.risk_inputs, scorer.districts(), "kind")
+            + ticks(names.tracked, tracker.districts(), "action")
         )
 
     @app.on_partitions_revoked.connect
@@ -120,6 +163,10 @@ def register_stateful_agents(
         "assess_readings": assess_readings,
         "warning_commands": warning_commands,
         "correlate_reports": correlate_reports,
+        "score_risk": score_risk,
+        "track_inspections": track_inspections,
         "assessor": assessor,
         "correlator": correlator,
+        "scorer": scorer,
+        "tracker": tracker,
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 _seq = itertools.count(1)
@@ -208,10 +209,62 @@ def example_documents(ingested_at: datetime | None = None) -> dict[str, dict[str
         warning_document,
     )
 
+    from pipeline.correlation import resource_document
+    from schemas.audit import audit_document
+    from tests.factories_inspections import inspection_examples
+
+    at = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
     ended = warning_factory(action="end", end_reason="expired", previous_level="yellow", sequence=4)
+    managed = classified_factory(
+        status="verified",
+        status_history=[
+            {
+                "event_id": "hotline_119:r-1:status:1",
+                "sequence": 1,
+                "from_status": "reported",
+                "to_status": "verified",
+                "by": "王值班",
+                "reason": "现场确认 confirmed on site",
+                "at": at.isoformat(),
+            }
+        ],
+        resources={
+            "recommended": [
+                {
+                    "resource_id": "fs-0002",
+                    "kind": "fire_station",
+                    "name": "南京路消防站",
+                    "name_en": "Nanjing Road Fire Station",
+                    "distance_m": 812.5,
+                    "need": "fire",
+                    "rank": 1,
+                    "reason_zh": "火灾:第1近的可用消防站,距事发地0.8公里",
+                    "reason_en": "fire: nearest available fire station #1, 0.8 km away",
+                }
+            ],
+            "committed": [
+                {
+                    "resource_id": "fs-0001",
+                    "kind": "fire_station",
+                    "name": "外滩消防站",
+                    "name_en": "Bund Fire Station",
+                    "by": "王值班",
+                    "at": at.isoformat(),
+                }
+            ],
+        },
+    )
+    facility = SimpleNamespace(
+        kind="fire_station",
+        name_zh="外滩消防站",
+        name_en="Bund Fire Station",
+        district="310101",
+        lat=31.2400,
+        lon=121.4900,
+    )
     return {
         "incidents": incident_document(
-            ClassifiedIncident.model_validate(classified_factory()), ingested_at=ingested_at
+            ClassifiedIncident.model_validate(managed), ingested_at=ingested_at
         ),
         "warnings": warning_document(Warning.model_validate(ended), ingested_at=ingested_at),
         "readings": reading_document(
@@ -226,4 +279,35 @@ def example_documents(ingested_at: datetime | None = None) -> dict[str, dict[str
         "risk": risk_document(
             RiskAssessment.model_validate(risk_factory()), ingested_at=ingested_at
         ),
+        "audit": audit_document(
+            action="resource.commit",
+            target={
+                "kind": "resource",
+                "id": "fs-0001",
+                "district": {"code": "310101", "name": "黄浦区"},
+                "incident_id": "hotline_119:r-1",
+            },
+            status="committed",
+            previous_status="available",
+            reason="就近调派 nearest station",
+            actor="王值班",
+            role="operator",
+            client="127.0.0.1",
+            user_agent="citywatch-cli",
+            command_id="c0ffee",
+            at=at,
+            audit_id="hotline_119:r-1:commit:fs-0001:c0ffee",
+        ),
+        "resources": resource_document(
+            "fs-0001",
+            "committed",
+            incident_id="hotline_119:r-1",
+            last_incident_id="hotline_119:r-1",
+            by="王值班",
+            at=at,
+            reason="就近调派",
+            facility=facility,
+            event_id="fs-0001:c0ffee:committed",
+        ),
+        **inspection_examples(ingested_at=ingested_at),
     }

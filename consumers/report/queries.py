@@ -5,6 +5,11 @@
 serious ones (Ⅰ and Ⅱ), and counts the warning changes of the period by hazard and action.
 :func:`active_warnings` gives the warnings in force at a moment: the newest change of each
 warning at that moment, when it is not an end and its validity has not run out.
+:func:`inspection_figures` gives the inspection findings overdue at a moment (not
+rectified, deadline passed) and the latest inspection counts per district.
+
+An index that does not exist (yet) counts as no data: the figures say so (``available``)
+rather than fail the report.
 """
 
 from __future__ import annotations
@@ -16,6 +21,9 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 SERIOUS_LIMIT = 50
+OVERDUE_LIMIT = 100
+"""At most this many overdue inspection findings are listed (the most overdue first)."""
+COUNTS_LIMIT = 200
 ACTIVE_LOOKBACK = timedelta(days=30)
 """Warnings issued longer ago than this are not looked at for the active list."""
 
@@ -165,3 +173,64 @@ def active_warnings(es: Elasticsearch, prefix: str, at: datetime) -> list[dict[s
     return sorted(
         active, key=lambda w: (-w.get("level_rank", 0), w["district"]["code"], w["hazard"])
     )
+
+
+@dataclass
+class InspectionFigures:
+    """Inspection findings overdue at ``at``, and the counts per district."""
+
+    at: datetime
+    available: bool = False
+    """The ``inspections`` index exists."""
+    overdue: list[dict[str, Any]] = field(default_factory=list)
+    """``inspection`` objects not rectified whose deadline is before ``at``, most overdue
+    first (at most :data:`OVERDUE_LIMIT`)."""
+    overdue_total: int = 0
+    overdue_by_level: dict[str, int] = field(default_factory=dict)
+    """Overdue findings by hazard level (``major``, ``general``), all of them."""
+    counts_available: bool = False
+    """The ``inspection-counts`` index exists."""
+    by_district: list[dict[str, Any]] = field(default_factory=list)
+    """``counts`` objects, one per district (``district.code`` ``outside`` for none),
+    most overdue first."""
+
+
+def inspection_figures(es: Elasticsearch, prefix: str, at: datetime) -> InspectionFigures:
+    """The overdue inspection findings at ``at`` and the latest counts per district.
+
+    A finding counts as overdue when its document is not rectified and its deadline lies
+    before ``at``, whether or not the tracker has escalated it yet.
+    """
+    figures = InspectionFigures(at)
+    resp = es.options(ignore_status=404).search(
+        index=f"{prefix}-inspections",
+        size=OVERDUE_LIMIT,
+        track_total_hits=True,
+        query={
+            "bool": {
+                "filter": [
+                    {"terms": {"inspection.status": ["open", "overdue"]}},
+                    {"range": {"inspection.deadline": {"lt": at.isoformat()}}},
+                ]
+            }
+        },
+        aggs={"level": {"terms": {"field": "inspection.hazard_level", "size": 10}}},
+        sort=[{"inspection.deadline": "asc"}, {"inspection.finding_id": "asc"}],
+        source_includes=["inspection"],
+    )
+    if resp.meta.status == 200:
+        figures.available = True
+        figures.overdue_total = resp["hits"]["total"]["value"]
+        figures.overdue_by_level = _terms(resp, "level")
+        figures.overdue = [h["_source"]["inspection"] for h in resp["hits"]["hits"]]
+    resp = es.options(ignore_status=404).search(
+        index=f"{prefix}-inspection-counts",
+        size=COUNTS_LIMIT,
+        query={"match_all": {}},
+        sort=[{"counts.overdue": "desc"}, {"counts.open": "desc"}, {"event.id": "asc"}],
+        source_includes=["counts"],
+    )
+    if resp.meta.status == 200:
+        figures.counts_available = True
+        figures.by_district = [h["_source"]["counts"] for h in resp["hits"]["hits"]]
+    return figures

@@ -1,6 +1,7 @@
 """The situation report as sections, written as Markdown and as self-contained HTML (pure).
 
 :func:`sections` turns the figures of this and the previous period and the active warnings
+(and, when given, the overdue inspection findings and the inspection counts per district)
 into titled sections of bullets, tables and charts; :func:`to_markdown` links the chart
 files, :func:`to_html` embeds them as ``data:image/png;base64`` so the HTML file stands
 alone.
@@ -15,16 +16,18 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from consumers.report.queries import Figures
+from consumers.report.queries import Figures, InspectionFigures
 from consumers.report.text import (
     action_label,
     category_label,
     colour_label,
     district_label,
     hazard_label,
+    hazard_level_label,
     level_label,
     phrase,
     response_label,
+    site_kind_label,
     type_label,
 )
 
@@ -62,8 +65,9 @@ def sections(
     active: list[dict[str, Any]],
     lang: str,
     charts: list[tuple[str, Path]],
+    inspections: InspectionFigures | None = None,
 ) -> list[Section]:
-    """The report's sections, in reading order."""
+    """The report's sections, in reading order (the inspection sections when given)."""
     p = lambda key: phrase(key, lang)  # noqa: E731 - a local shorthand
     serious_now = now.by_level.get(1, 0) + now.by_level.get(2, 0)
     serious_before = before.by_level.get(1, 0) + before.by_level.get(2, 0)
@@ -80,6 +84,8 @@ def sections(
             + (f"; {actions}" if actions else ""),
         ],
     )
+    if inspections is not None and inspections.available:
+        summary.bullets.append(_overdue_bullet(inspections, lang))
     compare_header = [p("this_period"), p("previous"), p("change")]
     levels = Section(p("how_serious"), header=[p("level"), *compare_header])
     for level in (1, 2, 3, 4):
@@ -145,12 +151,102 @@ def sections(
     out = [summary, levels, categories, types, where, serious, warnings]
     if by_hazard.rows:
         out.append(by_hazard)
+    if inspections is not None:
+        out += inspection_sections(inspections, lang)
     for section in out:
         if section.header and not section.rows and not section.bullets:
             section.bullets.append(p("none"))
     if charts:
         out.append(Section(p("charts"), images=charts))
     return out
+
+
+def _overdue_bullet(figures: InspectionFigures, lang: str) -> str:
+    text = f"{phrase('overdue_findings', lang)}: **{figures.overdue_total}**"
+    major = figures.overdue_by_level.get("major", 0)
+    return text + (f" ({phrase('of_which_major', lang)} {major})" if major else "")
+
+
+def days_overdue(deadline: datetime | str, at: datetime) -> str:
+    """Days from the deadline to ``at``, one decimal (``2.5``)."""
+    when = (
+        datetime.fromisoformat(deadline.replace("Z", "+00:00"))
+        if isinstance(deadline, str)
+        else deadline
+    )
+    return f"{max((at - when).total_seconds(), 0.0) / 86400:.1f}"
+
+
+def inspection_sections(figures: InspectionFigures, lang: str) -> list[Section]:
+    """逾期未整改隐患 (the overdue findings, most overdue first) and the counts per district.
+
+    A section whose index does not exist says "no data"; one with no rows says "none".
+    """
+    p = lambda key: phrase(key, lang)  # noqa: E731 - a local shorthand
+    overdue = Section(
+        p("inspections_overdue"),
+        header=[
+            p("district"),
+            p("site"),
+            p("site_kind"),
+            p("hazard_level"),
+            p("deadline"),
+            p("days_overdue"),
+            p("escalations"),
+        ],
+    )
+    if not figures.available:
+        overdue.bullets.append(p("no_data"))
+    else:
+        overdue.bullets.append(_overdue_bullet(figures, lang))
+        if figures.overdue_total > len(figures.overdue):
+            overdue.bullets.append(f"{p('most_overdue')} {len(figures.overdue)}")
+        for i in figures.overdue:
+            district = i.get("district") or {"code": "outside", "name": ""}
+            site = i.get("site") or {}
+            overdue.rows.append(
+                [
+                    district_label(district["code"], district.get("name", ""), lang),
+                    str(site.get("name", "")),
+                    site_kind_label(site.get("kind", ""), lang),
+                    hazard_level_label(i.get("hazard_level", ""), lang),
+                    local(i["deadline"]),
+                    days_overdue(i["deadline"], figures.at),
+                    str(i.get("escalations", 0)),
+                ]
+            )
+    columns = ("total", "open", "overdue", "major_open", "rectified")
+    by_district = Section(
+        p("inspections_by_district"),
+        header=[
+            p("district"),
+            p("findings_total"),
+            p("open"),
+            p("overdue"),
+            p("major_open"),
+            p("rectified"),
+        ],
+    )
+    if not figures.counts_available:
+        by_district.bullets.append(p("no_data"))
+    else:
+        rows = sorted(
+            figures.by_district,
+            key=lambda c: (-c.get("overdue", 0), -c.get("open", 0), c["district"]["code"]),
+        )
+        for c in rows:
+            d = c["district"]
+            by_district.rows.append(
+                [district_label(d["code"], d.get("name", ""), lang)]
+                + [str(c.get(k, 0)) for k in columns]
+            )
+        if len(rows) > 1:
+            by_district.rows.append(
+                [p("total")] + [str(sum(c.get(k, 0) for c in rows)) for k in columns]
+            )
+        if not rows:
+            by_district.bullets.append(p("none"))
+    return [overdue, by_district]
 
 
 def _md_cell(text: str) -> str:

@@ -6,7 +6,16 @@ registry; the fixed phrases are in :data:`PHRASES`.
 
 from __future__ import annotations
 
-from schemas.enums import Category, Hazard, IncidentType, Level, WarningAction, WarningColour
+from schemas.enums import (
+    Category,
+    Hazard,
+    HazardLevel,
+    IncidentType,
+    Level,
+    SiteKind,
+    WarningAction,
+    WarningColour,
+)
 
 LANGS = ("zh", "en")
 
@@ -52,6 +61,27 @@ PHRASES: dict[str, dict[str, str]] = {
     "hours_ago": {"zh": "小时前", "en": "hours before the end"},
     "warnings_by_hazard": {"zh": "本时段预警变更(按灾种)", "en": "Warning changes by hazard"},
     "action": {"zh": "动作", "en": "Action"},
+    "no_data": {"zh": "无数据", "en": "No data"},
+    "inspections_overdue": {"zh": "逾期未整改隐患", "en": "Inspections overdue"},
+    "inspections_by_district": {
+        "zh": "各区隐患整改情况",
+        "en": "Inspection findings by district",
+    },
+    "overdue_findings": {"zh": "逾期未整改隐患", "en": "Findings overdue"},
+    "of_which_major": {"zh": "其中重大隐患", "en": "of which major hazards"},
+    "most_overdue": {"zh": "列出逾期最久的", "en": "listing the most overdue"},
+    "site": {"zh": "场所", "en": "Site"},
+    "site_kind": {"zh": "场所类型", "en": "Kind"},
+    "hazard_level": {"zh": "隐患等级", "en": "Hazard level"},
+    "deadline": {"zh": "整改期限", "en": "Deadline"},
+    "days_overdue": {"zh": "逾期天数", "en": "Days overdue"},
+    "escalations": {"zh": "督办次数", "en": "Escalations"},
+    "findings_total": {"zh": "隐患总数", "en": "Findings"},
+    "open": {"zh": "未整改", "en": "Open"},
+    "overdue": {"zh": "逾期", "en": "Overdue"},
+    "major_open": {"zh": "重大隐患未整改", "en": "Major open"},
+    "rectified": {"zh": "已整改", "en": "Rectified"},
+    "total": {"zh": "合计", "en": "Total"},
 }
 
 
@@ -100,6 +130,14 @@ def colour_label(value: str, lang: str) -> str:
 
 def action_label(value: str, lang: str) -> str:
     return _label(WarningAction, value, lang)
+
+
+def site_kind_label(value: str, lang: str) -> str:
+    return _label(SiteKind, value, lang)
+
+
+def hazard_level_label(value: str, lang: str) -> str:
+    return _label(HazardLevel, value, lang)
 
 
 def district_label(code: str, name: str, lang: str) -> str:

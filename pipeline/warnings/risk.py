@@ -122,7 +122,7 @@ class RiskProfile(BaseModel):
     """Weight of an active warning by colour."""
     incident_level_weights: dict[int, Weight] = {1: 100, 2: 75, 3: 50, 4: 20}
     """Weight of a counted incident by level (1 = Ⅰ, the most severe)."""
-    others_factor: float = Field(0.25, ge=0, le=1)
+    others_factor: float = Field(0.25, ge=0, le=1, allow_inf_nan=False)
     """Share of every weight but the heaviest that adds to a part, and of the lesser part
     that adds to the hazard."""
     incident_window_s: float = Field(86400, gt=0, allow_inf_nan=False)

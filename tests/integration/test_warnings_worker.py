@@ -14,6 +14,7 @@ from kafka import KafkaProducer
 
 from pipeline.bootstrap import init
 from pipeline.clients import kafka_python_config
+from pipeline.warnings.exposure import district_exposure
 from tests.integration.pipeline_support import WorkerProcess, cleanup, count_docs, scoped_env
 
 pytestmark = pytest.mark.integration
@@ -116,9 +117,11 @@ def test_rainstorm_warning_issued_after_restart_with_recovered_state(scope, es, 
         assert changes[1]["suggested_response_level"] == 3
 
         risk = f"{scope.index_prefix}-risk"
+        # yellow weighs 50; Huangpu's exposure factor scales it (no incidents in this test)
+        expected = float(min(100, round(50 * district_exposure("310101")["factor"])))
         deadline = time.monotonic() + 60
         doc: dict = {}
-        while doc.get("score") != 50.0 and time.monotonic() < deadline:
+        while doc.get("score") != expected and time.monotonic() < deadline:
             time.sleep(0.5)
             es.options(ignore_status=404).indices.refresh(index=risk)
             resp = es.options(ignore_status=404).search(
@@ -126,7 +129,9 @@ def test_rainstorm_warning_issued_after_restart_with_recovered_state(scope, es, 
             )
             hits = resp.get("hits", {}).get("hits", [])
             doc = hits[0]["_source"]["risk"] if hits else {}
-        assert doc["district"]["code"] == "310101" and doc["score"] == 50.0
+        assert doc["district"]["code"] == "310101" and doc["score"] == expected, worker.logs()
+        inputs = {i["name"]: i["value"] for i in doc["inputs"]}
+        assert (inputs["warnings_score"], inputs["incidents_score"]) == (50, 0)
 
         lift = subprocess.run(
             [
