@@ -116,7 +116,7 @@ def inspection_counts_document(
     ``{"code": "outside"}``.
     """
     stamp = _time(at)
-    event = _event(code, "metric", "inspection_counts", ingested_at)
+    event = _event(code, "metric", "inspection-counts", ingested_at)
     event["created"] = stamp
     ref = _district(district, with_en=False) or {"code": code}
     return {

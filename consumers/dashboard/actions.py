@@ -1,6 +1,8 @@
 """Operator actions and the page's session.
 
-``POST /api/incidents/{id}/status`` verifies or resolves an incident and
+``POST /api/incidents/{id}/status`` moves an incident along its lifecycle (verify, respond,
+resolve, close; sent to the worker on ``incidents.commands``, which applies, audits and
+republishes it) and
 ``POST /api/warnings/{warning_id}/lift`` lifts a warning. Each needs the operator token,
 names the operator and a reason, and is recorded by
 :class:`~consumers.dashboard.audit.AuditLog` before the response: the answer carries the
@@ -12,6 +14,7 @@ the web page.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from elasticsearch import ApiError, TransportError
@@ -29,13 +32,19 @@ from consumers.dashboard.auth import (
     role_of_token,
 )
 from consumers.dashboard.store import DashboardStore
+from pipeline.incident_commands import new_command
+from pipeline.incidents.lifecycle import TRANSITIONS
 
 router = APIRouter(prefix="/api")
 
 Operator = Annotated[Principal, Depends(require_operator)]
-TRANSITIONS = {"verify": ("new",), "resolve": ("new", "verified")}
-"""Statuses from which each incident action is allowed."""
-NEW_STATUS = {"verify": "verified", "resolve": "resolved"}
+NEW_STATUS = {
+    "verify": "verified",
+    "respond": "responding",
+    "resolve": "resolved",
+    "close": "closed",
+}
+"""The lifecycle status each incident action asks for."""
 
 
 class ActionBase(BaseModel):
@@ -48,8 +57,9 @@ class ActionBase(BaseModel):
 
 
 class StatusChange(ActionBase):
-    action: Literal["verify", "resolve"]
-    """``verify`` (the report is confirmed) or ``resolve`` (the incident is dealt with)."""
+    action: Literal["verify", "respond", "resolve", "close"]
+    """``verify`` (confirmed), ``respond`` (resources on their way), ``resolve`` (dealt
+    with) or ``close`` (reviewed and filed)."""
 
 
 class Lift(ActionBase):
@@ -92,22 +102,64 @@ def change_status(
     found = store.incident_exists(incident_id)
     if found is None:
         raise HTTPException(404, detail=f"no incident {incident_id}")
-    if found["status"] not in TRANSITIONS[body.action]:
-        raise HTTPException(409, detail=f"incident {incident_id} is already {found['status']}")
+    target_status = NEW_STATUS[body.action]
+    if target_status not in TRANSITIONS.get(found["status"], ()):
+        options = ", ".join(TRANSITIONS.get(found["status"], ())) or "none, it is final"
+        raise HTTPException(
+            409,
+            detail=f"incident {incident_id} is {found['status']}: it cannot go to "
+            f"{target_status} (allowed: {options})",
+        )
     target: dict[str, Any] = {"kind": "incident", "id": incident_id}
     if found["district"]:
         target["district"] = found["district"]
     doc = audit_document(
         action=f"incident.{body.action}",
         target=target,
-        status=NEW_STATUS[body.action],
+        status=target_status,
         previous_status=found["status"],
         reason=body.reason,
         actor=body.actor,
         role=who.role,
         **_client(request),
     )
-    return _record(request, doc)
+    record = _record(request, doc)
+    record["command_sent"] = _send_transition(request, incident_id, found["district"], doc)
+    return record
+
+
+def _send_transition(
+    request: Request, incident_id: str, district: dict[str, Any] | None, doc: dict[str, Any]
+) -> bool:
+    """Send the worker the lifecycle change of audit ``doc``; False when there is no topic."""
+    topic = request.app.state.config.incident_commands_topic
+    if topic is None:
+        return False
+    command = new_command(
+        "transition",
+        incident_id,
+        (district or {}).get("code") or "outside",
+        by=doc["user"]["name"],
+        role=doc["user"]["roles"][0],
+        reason=doc["audit"]["reason"],
+        at=datetime.fromisoformat(doc["@timestamp"]),
+        to=doc["audit"]["status"],
+    ).model_copy(update={"command_id": doc["event"]["id"]})
+    audit: AuditLog = request.app.state.audit
+    try:
+        audit.send(
+            topic,
+            key=command.district,
+            value=command.model_dump(mode="json", exclude_none=True),
+            doc_id=doc["event"]["id"],
+        )
+    except (KafkaError, OSError) as exc:
+        raise HTTPException(
+            503,
+            detail=f"recorded as audit {doc['event']['id']} but the status change was not "
+            f"sent to {topic}: {exc!r}",
+        ) from exc
+    return True
 
 
 @router.post("/warnings/{warning_id}/lift")

@@ -39,6 +39,8 @@ class DashboardConfig:
     audit_topic: str
     commands_topic: str
     """Topic of warning commands read by the worker."""
+    incident_commands_topic: str | None
+    """Topic of incident commands read by the worker (None: the dashboard only audits)."""
     incidents_index: str
     warnings_index: str
     audit_index: str
@@ -59,6 +61,7 @@ class DashboardConfig:
             warnings_topic=topics.warnings,
             audit_topic=topics.audit,
             commands_topic=topics.commands,
+            incident_commands_topic=topics.incident_commands,
             incidents_index=index_name(prefix, "incidents"),
             warnings_index=index_name(prefix, "warnings"),
             audit_index=f"{prefix}-audit",

@@ -36,7 +36,13 @@ INCIDENT_LIST_FIELDS = [
 ]
 """The fields a list item needs; the detail view fetches the whole document."""
 
-STATUS_ACTIONS = ("incident.verify", "incident.resolve")
+STATUS_ACTIONS = (
+    "incident.verify",
+    "incident.respond",
+    "incident.resolve",
+    "incident.close",
+    "incident.status",
+)
 
 
 @dataclass(frozen=True)
@@ -222,7 +228,7 @@ def warning_changes_body(warning_id: str, size: int = MAX_PAGE_SIZE) -> dict[str
 
 
 def incident_status_body(incident_ids: Sequence[str]) -> dict[str, Any]:
-    """The latest verify/resolve audit record of each listed incident."""
+    """The latest status audit record (asked for or applied) of each listed incident."""
     return {
         "size": 0,
         "query": {

@@ -32,10 +32,12 @@ class DashboardStore:
         result = self._search(
             self.config.incidents_index, queries.incident_list_body(f, page, size)
         )
-        items = [views.incident_summary(hit["_source"]) for hit in result["hits"]["hits"]]
-        statuses = self.incident_statuses([i["id"] for i in items if i["id"]])
-        for item in items:
-            item["status"] = statuses.get(item["id"], "new")
+        hits = result["hits"]["hits"]
+        items = [views.incident_summary(hit["_source"]) for hit in hits]
+        latest = self.latest_status_audit([i["id"] for i in items if i["id"]])
+        for item, hit in zip(items, hits, strict=True):
+            audit = [latest[item["id"]]] if item["id"] in latest else []
+            item["status"] = views.incident_status(audit, hit["_source"].get("incident"))
         return {
             "total": result["hits"]["total"]["value"],
             "page": page,
@@ -57,23 +59,28 @@ class DashboardStore:
             doc = self.es.get(
                 index=self.config.incidents_index,
                 id=incident_id,
-                source_includes=["incident.district"],
+                source_includes=[
+                    "incident.district",
+                    "incident.status",
+                    "incident.status_history",
+                ],
             )["_source"]
         except NotFoundError:
             return None
-        status = self.incident_statuses([incident_id]).get(incident_id, "new")
-        return {"district": doc.get("incident", {}).get("district"), "status": status}
+        record = doc.get("incident", {})
+        latest = self.latest_status_audit([incident_id])
+        audit = [latest[incident_id]] if incident_id in latest else []
+        return {"district": record.get("district"), "status": views.incident_status(audit, record)}
 
-    def incident_statuses(self, incident_ids: Sequence[str]) -> dict[str, str]:
-        """``{incident id: status}`` for incidents an operator verified or resolved."""
+    def latest_status_audit(self, incident_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """``{incident id: its newest status audit record}`` (asked for or applied)."""
         if not incident_ids:
             return {}
         result = self._search(self.config.audit_index, queries.incident_status_body(incident_ids))
-        statuses = {}
+        latest = {}
         for bucket in (result.get("aggregations") or {}).get("by_target", {}).get("buckets", []):
-            latest = bucket["latest"]["hits"]["hits"][0]["_source"]
-            statuses[bucket["key"]] = views.incident_status([latest])
-        return statuses
+            latest[bucket["key"]] = bucket["latest"]["hits"]["hits"][0]["_source"]
+        return latest
 
     def audit_trail(self, kind: str, target_ids: Sequence[str]) -> list[dict[str, Any]]:
         """The audit documents of some targets, newest first."""

@@ -8,6 +8,7 @@ search or from Kafka.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from schemas.enums import (
@@ -23,8 +24,15 @@ from schemas.enums import (
 )
 from schemas.labels import labels
 
-STATUS_OF_ACTION = {"incident.verify": "verified", "incident.resolve": "resolved"}
-"""Incident status after each operator action; an incident without one is ``new``."""
+STATUS_OF_ACTION = {
+    "incident.verify": "verified",
+    "incident.respond": "responding",
+    "incident.resolve": "resolved",
+    "incident.close": "closed",
+}
+"""Incident status asked for by each dashboard action (the worker's ``incident.status``
+records carry the status it applied)."""
+WORKER_STATUS_ACTION = "incident.status"
 
 RESOURCE_KINDS = frozenset(
     {
@@ -83,18 +91,37 @@ def incident_detail(
         "document": dict(doc),
         "resources": [f for f in nearest if f.get("kind") in RESOURCE_KINDS],
         "merged_reports": merged,
-        "status": incident_status(audit),
+        "status": incident_status(audit, inc),
         "audit": [audit_summary(record) for record in audit],
     }
 
 
-def incident_status(audit: list[Mapping[str, Any]]) -> str:
-    """``new``, ``verified`` or ``resolved``: the status set by the newest status action."""
-    for record in audit:  # newest first
-        status = STATUS_OF_ACTION.get(record.get("event", {}).get("action", ""))
-        if status:
-            return status
-    return "new"
+def _when(value: Any) -> datetime:
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+
+
+def incident_status(audit: list[Mapping[str, Any]], record: Mapping[str, Any] | None = None) -> str:
+    """The incident's lifecycle status: the record's (kept by the worker), unless an
+    operator asked for a change after the record's last one (it is on its way)."""
+    record = record or {}
+    status = record.get("status") or "reported"
+    history = record.get("status_history") or []
+    applied_at = _when(history[-1]["at"]) if history else datetime.min.replace(tzinfo=UTC)
+    for entry in audit:  # newest first
+        action = entry.get("event", {}).get("action", "")
+        asked = (
+            entry.get("audit", {}).get("status")
+            if action == WORKER_STATUS_ACTION
+            else STATUS_OF_ACTION.get(action)
+        )
+        if asked:
+            if _when(entry.get("@timestamp")) > applied_at:
+                return str(asked)
+            break
+    return str(status)
 
 
 def warning_item(doc: Mapping[str, Any]) -> dict[str, Any]:

@@ -84,7 +84,7 @@ def test_list_is_paged_newest_first(client, world):
     assert seen == ids_of(docs)
     first = get(client, "/api/incidents", size=5)["items"][0]
     assert first["level"] in (1, 2, 3, 4) and first["district"]["code"] == "310101"
-    assert first["location"]["lat"] and first["report_count"] >= 1 and first["status"] == "new"
+    assert first["location"]["lat"] and first["report_count"] >= 1 and first["status"] == "reported"
 
 
 @pytest.mark.parametrize(
@@ -201,7 +201,7 @@ def test_incident_detail(client, world):
     assert body["merged_reports"] == ["r-dash-00007-first", "r-dash-00007"]
     assert body["document"]["incident"]["explanation"]["matched_terms"]
     assert [f["kind"] for f in body["resources"]] == ["fire_station"]
-    assert body["status"] == "new" and body["audit"] == []
+    assert body["status"] == "reported" and body["audit"] == []
     assert client.get("/api/incidents/nope", headers=VIEWER).status_code == 404
 
 

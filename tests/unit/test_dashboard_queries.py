@@ -84,15 +84,20 @@ def test_latest_changes_drop_ended_warnings_and_sort_by_severity():
 
 def test_incident_detail_derives_resources_reports_and_status():
     doc = example_documents()["incidents"]
+    applied = doc["incident"]["status_history"][-1]["at"]  # the record: verified
+    later = "2099-01-01T00:00:00+00:00"
     audit = [
-        {"event": {"action": "incident.resolve"}, "audit": {"target": {}}},
-        {"event": {"action": "incident.verify"}, "audit": {"target": {}}},
+        {"@timestamp": later, "event": {"action": "incident.resolve"}, "audit": {"target": {}}},
+        {"@timestamp": applied, "event": {"action": "incident.verify"}, "audit": {"target": {}}},
     ]
     detail = views.incident_detail(doc, audit)
     assert [f["kind"] for f in detail["resources"]] == ["fire_station"]
     assert detail["merged_reports"] == [doc["incident"]["grade_history"][0]["report_id"]]
-    assert detail["status"] == "resolved"
-    assert views.incident_detail(doc)["status"] == "new"
+    assert detail["status"] == "resolved"  # asked for after the record's last change
+    assert views.incident_detail(doc)["status"] == "verified"  # the record's own
+    assert views.incident_detail(doc, audit[1:])["status"] == "verified"  # already applied
+    bare = {**doc, "incident": {k: v for k, v in doc["incident"].items() if "status" not in k}}
+    assert views.incident_detail(bare)["status"] == "reported"
     assert views.incident_summary(doc)["location"] == doc["geo"]["location"]
 
 

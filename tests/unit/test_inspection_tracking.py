@@ -142,7 +142,7 @@ def test_open_update_rectify(tracker):
     assert counts["event"] | {"ingested": None} == {
         "id": "310115",
         "kind": "metric",
-        "dataset": "citywatch.inspection_counts",
+        "dataset": "citywatch.inspection-counts",
         "created": after(0, 1).isoformat(),
         "ingested": None,
     }

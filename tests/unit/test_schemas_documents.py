@@ -31,7 +31,15 @@ from tests.factories import (
     warning_factory,
 )
 
-KINDS = ("incidents", "warnings", "readings", "deadletter", "risk")
+KINDS = (
+    "incidents",
+    "warnings",
+    "readings",
+    "deadletter",
+    "risk",
+    "inspections",
+    "inspection-counts",
+)
 INGESTED = datetime(2025, 7, 1, 4, 0, tzinfo=UTC)
 LEAF_TYPES = {
     "keyword": lambda v: isinstance(v, str),

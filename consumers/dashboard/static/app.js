@@ -91,7 +91,7 @@ function onLiveIncident(item) {
     item.status = state.incidents[index].status;
     state.incidents[index] = item;
   } else if (state.page === 1 && matchesFilter(item)) {
-    item.status = "new";
+    item.status = item.status || "reported";
     state.incidents.unshift(item);
     state.incidents.length = Math.min(state.incidents.length, PAGE_SIZE);
     state.total += 1;

@@ -30,7 +30,7 @@ export function incidentRow(item, onOpen, fresh = false) {
     h("div", { class: "incident-message" }, item.message),
     h("div", { class: "row-foot" },
       h("span", { class: "reports" }, t("reports", { n: item.report_count || 1 })),
-      h("span", { class: `status status-${item.status || "new"}` }, t(`status_${item.status || "new"}`)),
+      h("span", { class: `status status-${item.status || "reported"}` }, t(`status_${item.status || "reported"}`)),
     ),
   );
 }
