@@ -199,7 +199,9 @@ def deadletter_factory(**overrides: Any) -> dict[str, Any]:
 
 def example_documents(ingested_at: datetime | None = None) -> dict[str, dict[str, Any]]:
     """One Elasticsearch document per index kind, built from the factories above."""
+    from pipeline.correlation import resource_document
     from schemas import ClassifiedIncident, DeadLetter, RiskAssessment, SensorReading, Warning
+    from schemas.audit import audit_document
     from schemas.common import District, LatLon
     from schemas.documents import (
         deadletter_document,
@@ -208,9 +210,6 @@ def example_documents(ingested_at: datetime | None = None) -> dict[str, dict[str
         risk_document,
         warning_document,
     )
-
-    from pipeline.correlation import resource_document
-    from schemas.audit import audit_document
     from tests.factories_inspections import inspection_examples
 
     at = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)

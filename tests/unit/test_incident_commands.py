@@ -97,8 +97,9 @@ def test_an_illegal_transition_is_dead_lettered_with_the_allowed_ones(glue):
     headers = {k: v.decode() for k, v in dead.headers}
     assert headers["citywatch.stage"] == "command"
     assert headers["citywatch.error_code"] == "invalid_transition"
-    assert "cannot go from reported to closed (allowed: verified, resolved)" in (
-        headers["citywatch.error_message"]
+    assert (
+        "cannot go from reported to closed (allowed: verified, resolved)"
+        in (headers["citywatch.error_message"])
     )
 
 
@@ -181,9 +182,10 @@ def test_resolving_releases_what_is_committed(glue):
     assert doc["incident"]["status"] == "resolved"
     assert "resources" not in doc["incident"]  # resolved: no recommendations, none committed
     [dead] = run(glue, "commit", resource_id=glue_first_station(glue))
-    assert "committed to open incidents only" in {k: v.decode() for k, v in dead.headers}[
-        "citywatch.error_message"
-    ]
+    assert (
+        "committed to open incidents only"
+        in {k: v.decode() for k, v in dead.headers}["citywatch.error_message"]
+    )
 
 
 def glue_first_station(glue: IncidentCorrelator) -> str:
