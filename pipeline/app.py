@@ -67,7 +67,15 @@ class Topics:
         self.reports_and_findings = raw(names.reports, names.findings)
         self.readings = raw(names.readings)
         self.to_index = raw(
-            names.classified, names.warnings, names.enriched, names.deadletter, names.risk
+            names.classified,
+            names.warnings,
+            names.enriched,
+            names.deadletter,
+            names.risk,
+            names.audit,
+            names.resources,
+            names.inspections,
+            names.inspection_counts,
         )
         self._out: dict[str, faust.TopicT] = {}
         self._app = app

@@ -33,9 +33,12 @@ def scoped_env(scope: Settings) -> dict[str, str]:
 class WorkerProcess:
     """``citywatch worker`` as a child process of the test."""
 
-    def __init__(self, scope: Settings, log_dir: Path) -> None:
+    def __init__(
+        self, scope: Settings, log_dir: Path, extra_env: dict[str, str] | None = None
+    ) -> None:
         self.scope = scope
         self.log_dir = log_dir
+        self.extra_env = extra_env or {}
         self.proc: subprocess.Popen | None = None
         self.starts = 0
 
@@ -45,7 +48,7 @@ class WorkerProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pipeline.cli", "worker", "--loglevel", "warning"],
             cwd=ROOT,
-            env=scoped_env(self.scope),
+            env={**scoped_env(self.scope), **self.extra_env},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
