@@ -4,7 +4,8 @@ A report covers ``[now - since, now)`` from Elasticsearch: how many incidents, h
 of which categories and types, where, the serious ones (Ⅰ and Ⅱ) one by one, the warnings
 in force at the end of the period and the warning changes, each compared with the
 previous period of the same length; then the inspection findings overdue at the end of the
-period (逾期未整改隐患) and the inspection counts per district. It is written to
+period (逾期未整改隐患), the inspection counts per district and the resources committed
+to incidents (已调派资源). It is written to
 ``<out_dir>/<YYYYmmdd-HHMM>-<lang>/`` as ``report.md`` (charts linked from ``charts/``) and
 ``report.html`` (charts embedded), with the charts as PNG files in ``charts/``.
 """
@@ -20,7 +21,12 @@ from elasticsearch import Elasticsearch
 
 from consumers.common.options import pick
 from consumers.report import charts
-from consumers.report.queries import active_warnings, inspection_figures, period_figures
+from consumers.report.queries import (
+    active_warnings,
+    inspection_figures,
+    period_figures,
+    resource_figures,
+)
 from consumers.report.render import CST, local, sections, to_html, to_markdown
 from consumers.report.text import LANGS, phrase
 from pipeline.clients import elasticsearch_client
@@ -75,6 +81,7 @@ def generate_report(
         previous = period_figures(client, prefix, start - span, start)
         active = active_warnings(client, prefix, end)
         inspections = inspection_figures(client, prefix, end)
+        resources = resource_figures(client, prefix, end)
     finally:
         if es is None:
             client.close()
@@ -95,7 +102,7 @@ def generate_report(
             charts.category_chart(chart_dir / "incidents_by_category.png", current, previous, lang),
         ),
     ]
-    parts = sections(current, previous, active, lang, images, inspections)
+    parts = sections(current, previous, active, lang, images, inspections, resources)
     title = phrase("title", lang)
     period = f"{local(start)} – {local(end)} (UTC+8)"
     meta = [

@@ -7,6 +7,7 @@ serious ones (Ⅰ and Ⅱ), and counts the warning changes of the period by haza
 warning at that moment, when it is not an end and its validity has not run out.
 :func:`inspection_figures` gives the inspection findings overdue at a moment (not
 rectified, deadline passed) and the latest inspection counts per district.
+:func:`resource_figures` gives the resources committed to incidents (已调派资源).
 
 An index that does not exist (yet) counts as no data: the figures say so (``available``)
 rather than fail the report.
@@ -24,6 +25,8 @@ SERIOUS_LIMIT = 50
 OVERDUE_LIMIT = 100
 """At most this many overdue inspection findings are listed (the most overdue first)."""
 COUNTS_LIMIT = 200
+COMMITTED_LIMIT = 100
+"""At most this many committed resources are listed (the longest committed first)."""
 ACTIVE_LOOKBACK = timedelta(days=30)
 """Warnings issued longer ago than this are not looked at for the active list."""
 
@@ -233,4 +236,39 @@ def inspection_figures(es: Elasticsearch, prefix: str, at: datetime) -> Inspecti
     if resp.meta.status == 200:
         figures.counts_available = True
         figures.by_district = [h["_source"]["counts"] for h in resp["hits"]["hits"]]
+    return figures
+
+
+@dataclass
+class ResourceFigures:
+    """Resources committed to incidents (status ``committed``), as indexed at ``at``."""
+
+    at: datetime
+    available: bool = False
+    """The ``resources`` index exists."""
+    committed: list[dict[str, Any]] = field(default_factory=list)
+    """``resource`` objects with status ``committed``, longest committed first (at most
+    :data:`COMMITTED_LIMIT`)."""
+    committed_total: int = 0
+    committed_by_kind: dict[str, int] = field(default_factory=dict)
+    """Committed resources by kind, all of them."""
+
+
+def resource_figures(es: Elasticsearch, prefix: str, at: datetime) -> ResourceFigures:
+    """The resources committed to incidents (the current status of each resource)."""
+    figures = ResourceFigures(at)
+    resp = es.options(ignore_status=404).search(
+        index=f"{prefix}-resources",
+        size=COMMITTED_LIMIT,
+        track_total_hits=True,
+        query={"bool": {"filter": [{"term": {"resource.status": "committed"}}]}},
+        aggs={"kind": {"terms": {"field": "resource.kind", "size": 50}}},
+        sort=[{"resource.at": {"order": "asc", "missing": "_last"}}, {"resource.id": "asc"}],
+        source_includes=["resource"],
+    )
+    if resp.meta.status == 200:
+        figures.available = True
+        figures.committed_total = resp["hits"]["total"]["value"]
+        figures.committed_by_kind = _terms(resp, "kind")
+        figures.committed = [h["_source"]["resource"] for h in resp["hits"]["hits"]]
     return figures

@@ -1,10 +1,10 @@
 """The situation report as sections, written as Markdown and as self-contained HTML (pure).
 
 :func:`sections` turns the figures of this and the previous period and the active warnings
-(and, when given, the overdue inspection findings and the inspection counts per district)
-into titled sections of bullets, tables and charts; :func:`to_markdown` links the chart
-files, :func:`to_html` embeds them as ``data:image/png;base64`` so the HTML file stands
-alone.
+(and, when given, the overdue inspection findings and the inspection counts per district,
+and the resources committed to incidents) into titled sections of bullets, tables and
+charts; :func:`to_markdown` links the chart files, :func:`to_html` embeds them as
+``data:image/png;base64`` so the HTML file stands alone.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from consumers.report.queries import Figures, InspectionFigures
+from consumers.report.queries import Figures, InspectionFigures, ResourceFigures
 from consumers.report.text import (
     action_label,
     category_label,
@@ -26,6 +26,7 @@ from consumers.report.text import (
     hazard_level_label,
     level_label,
     phrase,
+    resource_kind_label,
     response_label,
     site_kind_label,
     type_label,
@@ -66,8 +67,10 @@ def sections(
     lang: str,
     charts: list[tuple[str, Path]],
     inspections: InspectionFigures | None = None,
+    resources: ResourceFigures | None = None,
 ) -> list[Section]:
-    """The report's sections, in reading order (the inspection sections when given)."""
+    """The report's sections, in reading order (the inspection and resource sections when
+    given)."""
     p = lambda key: phrase(key, lang)  # noqa: E731 - a local shorthand
     serious_now = now.by_level.get(1, 0) + now.by_level.get(2, 0)
     serious_before = before.by_level.get(1, 0) + before.by_level.get(2, 0)
@@ -86,6 +89,8 @@ def sections(
     )
     if inspections is not None and inspections.available:
         summary.bullets.append(_overdue_bullet(inspections, lang))
+    if resources is not None and resources.available:
+        summary.bullets.append(f"{p('committed_resources')}: **{resources.committed_total}**")
     compare_header = [p("this_period"), p("previous"), p("change")]
     levels = Section(p("how_serious"), header=[p("level"), *compare_header])
     for level in (1, 2, 3, 4):
@@ -153,6 +158,8 @@ def sections(
         out.append(by_hazard)
     if inspections is not None:
         out += inspection_sections(inspections, lang)
+    if resources is not None:
+        out.append(resource_section(resources, lang))
     for section in out:
         if section.header and not section.rows and not section.bullets:
             section.bullets.append(p("none"))
@@ -247,6 +254,60 @@ def inspection_sections(figures: InspectionFigures, lang: str) -> list[Section]:
         if not rows:
             by_district.bullets.append(p("none"))
     return [overdue, by_district]
+
+
+def hours_since(when: datetime | str, at: datetime) -> str:
+    """Hours from ``when`` to ``at``, one decimal (``5.5``)."""
+    start = datetime.fromisoformat(when.replace("Z", "+00:00")) if isinstance(when, str) else when
+    return f"{max((at - start).total_seconds(), 0.0) / 3600:.1f}"
+
+
+def _committed_bullet(figures: ResourceFigures, lang: str) -> str:
+    text = f"{phrase('committed_resources', lang)}: **{figures.committed_total}**"
+    kinds = sorted(figures.committed_by_kind.items(), key=lambda kv: (-kv[1], kv[0]))
+    listed = ", ".join(f"{resource_kind_label(k, lang)} {n}" for k, n in kinds)
+    return text + (f" ({listed})" if listed else "")
+
+
+def resource_section(figures: ResourceFigures, lang: str) -> Section:
+    """已调派资源: the resources committed to incidents, longest committed first.
+
+    Without the index the section says "no data"; with no committed resource, "none".
+    """
+    p = lambda key: phrase(key, lang)  # noqa: E731 - a local shorthand
+    section = Section(
+        p("resources_committed"),
+        header=[
+            p("resource_kind"),
+            p("resource_name"),
+            p("incident_id"),
+            p("committed_by"),
+            p("committed_at"),
+            p("hours_committed"),
+        ],
+    )
+    if not figures.available:
+        section.bullets.append(p("no_data"))
+        return section
+    section.bullets.append(_committed_bullet(figures, lang))
+    if figures.committed_total > len(figures.committed):
+        section.bullets.append(f"{p('longest_committed')} {len(figures.committed)}")
+    for r in figures.committed:
+        name = r.get("name", "") if lang == "zh" else (r.get("name_en") or r.get("name", ""))
+        at = r.get("at")
+        section.rows.append(
+            [
+                resource_kind_label(r.get("kind", ""), lang),
+                str(name or r.get("id", "")),
+                str(r.get("incident_id", "")),
+                str(r.get("by", "")),
+                local(at) if at else "",
+                hours_since(at, figures.at) if at else "",
+            ]
+        )
+    if not section.rows:
+        section.bullets.append(p("none"))
+    return section
 
 
 def _md_cell(text: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from schemas.enums import (
     Category,
+    FacilityKind,
     Hazard,
     HazardLevel,
     IncidentType,
@@ -82,6 +83,15 @@ PHRASES: dict[str, dict[str, str]] = {
     "major_open": {"zh": "重大隐患未整改", "en": "Major open"},
     "rectified": {"zh": "已整改", "en": "Rectified"},
     "total": {"zh": "合计", "en": "Total"},
+    "resources_committed": {"zh": "已调派资源", "en": "Resources committed"},
+    "committed_resources": {"zh": "已调派资源", "en": "Resources committed"},
+    "longest_committed": {"zh": "列出调派最久的", "en": "listing the longest committed"},
+    "resource_kind": {"zh": "资源类型", "en": "Kind"},
+    "resource_name": {"zh": "名称", "en": "Name"},
+    "incident_id": {"zh": "事件编号", "en": "Incident"},
+    "committed_by": {"zh": "调派人", "en": "Committed by"},
+    "committed_at": {"zh": "调派时间", "en": "Committed at"},
+    "hours_committed": {"zh": "已调派小时数", "en": "Hours committed"},
 }
 
 
@@ -138,6 +148,10 @@ def site_kind_label(value: str, lang: str) -> str:
 
 def hazard_level_label(value: str, lang: str) -> str:
     return _label(HazardLevel, value, lang)
+
+
+def resource_kind_label(value: str, lang: str) -> str:
+    return _label(FacilityKind, value, lang)
 
 
 def district_label(code: str, name: str, lang: str) -> str:
