@@ -9,7 +9,8 @@ because what they hold arrives in pieces:
   saw (``first_reported_at`` of a correlated incident, else ``reported_at``) and the **time
   to first report**: from the first report being made to citywatch having it graded and on
   the wall screen (the first ``grade_history`` entry);
-- a verification (``incident.verify`` on the audit topic, written by the dashboard) adds
+- a verification on the audit topic (the worker's ``incident.status`` record of a change to
+  ``verified``, or the dashboard's ``incident.verify`` request) adds
   ``verified_at`` and the **time from first report to verification**; it may come before
   the incident and then waits in the fact until the incident arrives; without it both
   stay empty;
@@ -121,7 +122,13 @@ def verification_of(doc: dict[str, Any]) -> tuple[str, str] | None:
     """``(incident id, verified at)`` of an audit document that verifies an incident."""
     event = doc.get("event") or {}
     target = (doc.get("audit") or {}).get("target") or {}
-    if event.get("action") != "incident.verify" or target.get("kind") != "incident":
+    if target.get("kind") != "incident":
+        return None
+    applied = (
+        event.get("action") == "incident.status"
+        and (doc.get("audit") or {}).get("status") == "verified"
+    )
+    if event.get("action") != "incident.verify" and not applied:
         return None
     if not target.get("id") or not doc.get("@timestamp"):
         return None

@@ -73,8 +73,10 @@ def incident_detail(
 ) -> dict[str, Any]:
     """The whole incident document plus what the detail view derives from it.
 
-    ``resources`` are the nearby facilities that can respond (fire stations, medical
-    teams, shelters ...), nearest first; ``merged_reports`` the report ids graded so far;
+    ``resources`` are the record's recommendations (the nearest available suitable
+    resources, with reasons) or, for an incident below the recommendation level, the nearby
+    facilities that can respond (fire stations, medical teams, shelters ...), nearest
+    first; ``committed`` the resources committed to it; ``merged_reports`` the report ids graded so far;
     ``status`` and ``audit`` come from the incident's audit documents (newest first).
     """
     inc = doc.get("incident", {})
@@ -89,7 +91,9 @@ def incident_detail(
         "id": inc.get("id"),
         "summary": incident_summary(doc),
         "document": dict(doc),
-        "resources": [f for f in nearest if f.get("kind") in RESOURCE_KINDS],
+        "resources": list((inc.get("resources") or {}).get("recommended") or [])
+        or [f for f in nearest if f.get("kind") in RESOURCE_KINDS],
+        "committed": list((inc.get("resources") or {}).get("committed") or []),
         "merged_reports": merged,
         "status": incident_status(audit, inc),
         "audit": [audit_summary(record) for record in audit],

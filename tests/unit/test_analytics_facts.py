@@ -43,6 +43,21 @@ def test_verification_before_or_after_the_incident_gives_the_same_fact():
     assert f.verification_of({"event": {"action": "incident.resolve"}}) is None
 
 
+def test_the_workers_applied_verification_counts_too():
+    target = {"kind": "incident", "id": "hotline_110:a1"}
+    at = "2026-11-29T08:00:00+00:00"
+
+    def applied(status: str) -> dict:
+        return {
+            "@timestamp": at,
+            "event": {"action": "incident.status"},
+            "audit": {"target": target, "status": status},
+        }
+
+    assert f.verification_of(applied("verified")) == ("hotline_110:a1", at)
+    assert f.verification_of(applied("responding")) is None
+
+
 def test_outside_and_unclassified_incidents_have_buckets():
     docs = _docs()
     outside = f.merge_incident(None, "x", docs["hotline_110:a7"])

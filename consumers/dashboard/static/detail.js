@@ -2,7 +2,7 @@
 // reports, resources and facilities nearby, audit trail) and the operators' action dialog.
 
 import { h, $, api } from "./dom.js";
-import { t, label, formatTime, formatNumber } from "./i18n.js";
+import { t, label, formatTime, formatNumber, currentLang } from "./i18n.js";
 
 const COUNTS = ["deaths", "missing", "serious_injuries", "injuries", "affected", "evacuated"];
 
@@ -21,7 +21,9 @@ function facilityList(facilities) {
       h("li", null,
         h("span", { class: "facility-kind" }, label("facility", f.kind)), " ",
         h("span", null, f.name), " ",
-        h("span", { class: "muted" }, t("distance", { d: Math.round(f.distance_m) }))),
+        f.distance_m != null ? h("span", { class: "muted" }, t("distance", { d: Math.round(f.distance_m) })) : null,
+        f.reason_zh ? h("div", { class: "muted reason" }, currentLang() === "zh" ? f.reason_zh : f.reason_en) : null,
+        f.by ? h("span", { class: "muted" }, " · ", f.by, " · ", formatTime(f.at, true)) : null),
     ),
   );
 }
@@ -88,12 +90,15 @@ export function renderDetail(detail, ctx) {
     ),
     ctx.operator ? h("div", { class: "actions" },
       h("button", { type: "button", class: "verify", disabled: detail.status !== "reported", onclick: () => ctx.onAction(inc.id, "verify") }, t("verify")),
+      h("button", { type: "button", class: "respond", disabled: detail.status !== "verified" && detail.status !== "resolved", onclick: () => ctx.onAction(inc.id, "respond") }, t("respond")),
       h("button", { type: "button", class: "resolve", disabled: !["reported", "verified", "responding"].includes(detail.status), onclick: () => ctx.onAction(inc.id, "resolve") }, t("resolve")),
+      h("button", { type: "button", class: "close", disabled: detail.status !== "resolved", onclick: () => ctx.onAction(inc.id, "close") }, t("close")),
     ) : null,
     section("grade_history", gradeHistory(inc.grade_history || [])),
     section("explanation", explanation(inc)),
     section("merged_reports", h("p", null, detail.merged_reports.join(", ") || t("none"))),
     section("resources", facilityList(detail.resources)),
+    detail.committed.length ? section("committed", facilityList(detail.committed)) : null,
     section("facilities", facilityList(inc.exposure?.facilities || [])),
     section("audit", auditTrail(detail.audit)),
   ];
