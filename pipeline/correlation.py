@@ -24,7 +24,6 @@ district risk score.
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 from collections.abc import MutableMapping
@@ -67,6 +66,36 @@ RELEASE_ON = frozenset(("resolved", "closed"))
 
 def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
+
+
+DERIVED = frozenset(
+    (
+        "reports",
+        "merge_history",
+        "grade_history",
+        "status_history",
+        "resources",
+        "exposure",
+        "location",
+        "district",
+        "gcj02",
+        "casualties",
+        "sources",
+    )
+)
+"""Fields of an incident document that :func:`incident_document` sets from the record."""
+
+
+def document_base(doc: dict[str, Any]) -> dict[str, Any]:
+    """What an incident's table entry keeps of its last document: the report's own fields
+    (text, source, explanation ...), without what the record gives anyway."""
+    body = {k: v for k, v in doc["incident"].items() if k not in DERIVED}
+    return {**{k: v for k, v in doc.items() if k != "geo"}, "incident": body}
+
+
+def _fresh(base: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a stored base that :func:`incident_document` may change in place."""
+    return {**base, "incident": dict(base["incident"]), "event": dict(base.get("event") or {})}
 
 
 def incident_document(report_doc: dict[str, Any], update: IncidentUpdate) -> dict[str, Any]:
@@ -288,7 +317,7 @@ class IncidentCorrelator:
             )
         out = []
         for update in updates:
-            doc = copy.deepcopy(base) if base and update.incident_id != cmd.incident_id else None
+            doc = _fresh(base) if base and update.incident_id != cmd.incident_id else None
             out.append(self._publish(state.key, state, update, doc))
             out.append(self._risk_input(state.incidents.get(update.incident_id), update))
         out.append(
@@ -430,7 +459,7 @@ class IncidentCorrelator:
     ) -> None:
         previous = self.table.get(incident.incident_id) or {}
         entry = {**incident.to_dict(), "_district_key": key}
-        entry["_doc"] = doc if doc is not None else previous.get("_doc")
+        entry["_doc"] = document_base(doc) if doc is not None else previous.get("_doc")
         items = committed_items if committed_items is not None else previous.get("_committed")
         if items:
             entry["_committed"] = items
@@ -472,10 +501,12 @@ class IncidentCorrelator:
     ) -> OutMessage:
         """The incident's record on ``incidents.classified`` (and its entry stored)."""
         incident = state.incidents.get(update.incident_id)
-        base = report_doc if report_doc is not None else self._entry(update.incident_id).get("_doc")
-        if base is None:
-            raise UnknownIncident(f"no record of incident {update.incident_id!r} to update")
-        doc = incident_document(copy.deepcopy(base), update)
+        if report_doc is None:
+            stored = self._entry(update.incident_id).get("_doc")
+            if stored is None:
+                raise UnknownIncident(f"no record of incident {update.incident_id!r} to update")
+            report_doc = _fresh(stored)
+        doc = incident_document(report_doc, update)
         resources = self._resources(update)
         if resources:
             doc["incident"]["resources"] = resources

@@ -3,9 +3,11 @@
 The warning engine and the correlator send what a district's score depends on to
 ``risk.inputs``, keyed by district code: ``{"kind": "warnings", "district", "states", "at"}``
 after each warning change (the district's warning states), ``{"kind": "incident", ...}``
-after a new incident, a level change or a status change (a compact record), and the timer
-sends ``{"kind": "tick", "district", "at"}`` so incidents age out of the window. One table
-entry per district keeps those inputs; the score
+after a new incident, a level change or a status change (a compact record; the incident
+records of one batch are sent together as ``{"kind": "incidents", "items": [...]}``), and
+the timer sends ``{"kind": "tick", "district", "at"}`` so incidents age out of the window.
+The table keeps one entry per district (its warning states) and one per open incident, so
+each input writes a few small entries; the score
 (:func:`pipeline.warnings.risk.district_risk`: warnings, recent open incidents by level,
 exposure) is recomputed on every input and published on ``risk.assessed`` (indexed into
 ``{prefix}-risk``) when it or its components changed.
@@ -16,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import MutableMapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,35 @@ def warnings_input(
     return OutMessage(topic, district["code"].encode(), dumps(value))
 
 
+INCIDENT_SEP = "|"
+"""Table keys: ``<code>`` for a district's warnings, ``<code>|<incident id>`` per incident."""
+
+
+def coalesce(messages: list[OutMessage], topic: str) -> list[OutMessage]:
+    """Merge the ``incident`` risk inputs of one batch into one ``incidents`` message per
+    district (the others are kept as they are, in order)."""
+    merged: dict[bytes, list[dict[str, Any]]] = {}
+    out: list[OutMessage] = []
+    for message in messages:
+        if message.topic != topic:
+            out.append(message)
+            continue
+        value = json.loads(message.value)
+        if value.get("kind") != "incident":
+            out.append(message)
+            continue
+        if message.key not in merged:
+            merged[message.key] = []
+            out.append(OutMessage(topic, message.key, b""))  # placeholder, filled below
+        merged[message.key].append(value)
+    for i, message in enumerate(out):
+        if message.topic == topic and message.value == b"":
+            items = merged[message.key]
+            value = {"kind": "incidents", "district": items[-1]["district"], "items": items}
+            out[i] = OutMessage(topic, message.key, dumps(value))
+    return out
+
+
 class RiskScorer:
     """Keeps each district's risk inputs in a table and publishes its score on change."""
 
@@ -62,10 +93,51 @@ class RiskScorer:
         self.topics = topics
         self.table = table
         self.profile = profile
+        self._incidents: dict[str, dict[str, dict[str, Any]]] = {}
+        """District code -> incident id -> record with a parsed time (rebuilt on first use)."""
+
+    def forget(self) -> None:
+        """Drop the in-memory incident records (after a rebalance they are rebuilt)."""
+        self._incidents.clear()
 
     def districts(self) -> set[str]:
         """District codes with risk state on this worker (for the timer)."""
-        return {k for k, v in list(self.table.items()) if v}
+        return {k for k, v in list(self.table.items()) if v and INCIDENT_SEP not in k}
+
+    def _open_incidents(self, code: str) -> dict[str, dict[str, Any]]:
+        found = self._incidents.get(code)
+        if found is None:
+            prefix = code + INCIDENT_SEP
+            found = {}
+            for key, value in list(self.table.items()):
+                if value and key.startswith(prefix):
+                    found[key[len(prefix) :]] = self._record(value)
+            self._incidents[code] = found
+        return found
+
+    @staticmethod
+    def _record(value: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **value,
+            "last_reported_at": parse_time(value["last_reported_at"], "last_reported_at"),
+        }
+
+    def _set_incident(self, code: str, item: dict[str, Any]) -> None:
+        incidents = self._open_incidents(code)
+        key = f"{code}{INCIDENT_SEP}{item['incident_id']}"
+        if item.get("gone") or item["status"] in CLOSED:
+            if incidents.pop(item["incident_id"], None) is not None:
+                self.table.pop(key, None)
+            return
+        value = {
+            "incident_id": item["incident_id"],
+            "level": int(item["level"]),
+            "status": item["status"],
+            "category": item.get("category"),
+            "last_reported_at": item["last_reported_at"],
+        }
+        incidents[item["incident_id"]] = self._record(value)
+        self.table[key] = value
 
     def handle(self, origin: Origin, value: bytes, now: datetime | None = None) -> list[OutMessage]:
         now = now or datetime.now(UTC)
@@ -78,26 +150,16 @@ class RiskScorer:
         if not code or code == "outside":
             return []  # outside the city: no district to score
         entry = dict(self.table.get(code) or {})
-        entry.setdefault("incidents", {})
-        incidents: dict[str, Any] = dict(entry["incidents"])
         at = now
         try:
             if kind == "warnings":
                 entry["district"] = msg["district"]
                 entry["warnings"] = list(msg["states"])
                 at = max(now, parse_time(msg["at"], "at"))
-            elif kind == "incident":
+            elif kind in ("incident", "incidents"):
                 entry.setdefault("district", msg["district"])
-                if msg.get("gone") or msg["status"] in CLOSED:
-                    incidents.pop(msg["incident_id"], None)
-                else:
-                    incidents[msg["incident_id"]] = {
-                        "incident_id": msg["incident_id"],
-                        "level": int(msg["level"]),
-                        "status": msg["status"],
-                        "category": msg.get("category"),
-                        "last_reported_at": msg["last_reported_at"],
-                    }
+                for item in msg["items"] if kind == "incidents" else [msg]:
+                    self._set_incident(code, item)
             elif kind == "tick":
                 at = parse_time(msg["at"], "at")
                 if "district" not in entry:
@@ -106,17 +168,13 @@ class RiskScorer:
                 raise ValueError(f"unknown kind {kind!r}")
         except (ValueError, KeyError, TypeError) as exc:
             return [self._dead(origin, value, "invalid_value", f"bad risk input: {exc!r}")]
-        window = self.profile.incident_window_s
-        incidents = {
-            k: v
-            for k, v in incidents.items()
-            if (at - parse_time(v["last_reported_at"], "last_reported_at")).total_seconds()
-            <= window
-        }
-        entry["incidents"] = incidents
+        incidents = self._open_incidents(code)
+        window = timedelta(seconds=self.profile.incident_window_s)
+        for incident_id in [i for i, v in incidents.items() if at - v["last_reported_at"] > window]:
+            del incidents[incident_id]
+            self.table.pop(f"{code}{INCIDENT_SEP}{incident_id}", None)
         # a report stamped slightly ahead of this clock (skew) still counts
-        latest = [parse_time(v["last_reported_at"], "last_reported_at") for v in incidents.values()]
-        at = max([at, *latest])
+        at = max([at, *(v["last_reported_at"] for v in incidents.values())])
         risk = district_risk(
             entry["district"],
             entry.get("warnings") or [],
@@ -127,10 +185,7 @@ class RiskScorer:
         signature = [
             risk["score"],
             risk["level"],
-            sorted(
-                f"{c['kind']}:{c.get('warning_id') or c.get('incident_id')}:{c['level']}"
-                for c in risk["components"]
-            ),
+            sorted([i["name"], i["value"]] for i in risk["inputs"]),
         ]
         changed = signature != entry.get("last")
         entry["last"] = signature

@@ -36,7 +36,7 @@ from pipeline.incidents import Correlator
 from pipeline.inspection_tracking import InspectionTracker
 from pipeline.processing import Origin, OutMessage
 from pipeline.publishing import Publisher, origin_of
-from pipeline.risk_scoring import RiskScorer, load_risk_profile
+from pipeline.risk_scoring import RiskScorer, coalesce, load_risk_profile
 from pipeline.settings import Settings
 from pipeline.warnings.profiles import load_profile
 from pipeline.warnings.registry import SensorRegistry
@@ -56,13 +56,17 @@ def _table(app: faust.App, name: str, settings: Settings) -> Any:
 
 
 async def handle_batch(
-    stream: faust.StreamT, events: Sequence[faust.EventT], handle: Handler, publisher: Publisher
+    stream: faust.StreamT,
+    events: Sequence[faust.EventT],
+    handle: Handler,
+    publisher: Publisher,
+    finish: Callable[[list[OutMessage]], list[OutMessage]] | None = None,
 ) -> None:
     out: list[OutMessage] = []
     for event in events:
         stream._set_current_event(event)  # table writes follow this event's partition
         out.extend(handle(origin_of(event), event.value))
-    await publisher.publish(out)
+    await publisher.publish(finish(out) if finish else out)
 
 
 def register_stateful_agents(
@@ -123,7 +127,13 @@ def register_stateful_agents(
     @app.agent(incidents_in, concurrency=1, name="citywatch.correlate_reports")
     async def correlate_reports(stream: faust.StreamT) -> None:
         async for events in stream.take_events(size, within=linger):
-            await handle_batch(stream, events, correlator.handle, publisher)
+            await handle_batch(
+                stream,
+                events,
+                correlator.handle,
+                publisher,
+                lambda out: coalesce(out, names.risk_inputs),
+            )
 
     @app.agent(raw(names.risk_inputs), concurrency=1, name="citywatch.score_risk")
     async def score_risk(stream: faust.StreamT) -> None:
@@ -158,6 +168,7 @@ def register_stateful_agents(
     @app.on_partitions_revoked.connect
     async def forget_district_states(sender: Any, revoked: Any, **kwargs: Any) -> None:
         correlator.forget()
+        scorer.forget()
 
     return {
         "assess_readings": assess_readings,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from pipeline.processing import Origin
-from pipeline.risk_scoring import RiskScorer, warnings_input
+from pipeline.processing import Origin, OutMessage
+from pipeline.risk_scoring import RiskScorer, coalesce, warnings_input
 from pipeline.settings import Settings
 from pipeline.warnings.exposure import district_exposure
 from pipeline.warnings.state import WarningState
@@ -24,7 +24,7 @@ def incident(level: int, status: str = "reported", minutes_ago: float = 5, **ext
         {
             "kind": "incident",
             "incident_id": extra.pop("incident_id", "hotline_119:a"),
-            "district": HUANGPU,
+            "district": extra.pop("district", HUANGPU),
             "level": level,
             "status": status,
             "category": "accident",
@@ -90,7 +90,44 @@ def test_resolved_incidents_and_old_ones_leave_the_score():
     later = (NOW + timedelta(days=1)).isoformat()
     tick = json.dumps({"kind": "tick", "district": "310101", "at": later})
     assert score_of(scorer.handle(ORIGIN, tick.encode(), NOW))["score"] == 0
-    assert table["310101"]["incidents"] == {}
+    assert set(table) == {"310101"}  # the incidents' entries are gone with them
+
+
+def test_incident_records_come_back_from_the_table_after_a_rebalance():
+    table: dict = {}
+    scorer = RiskScorer(TOPICS, table)
+    first = score_of(scorer.handle(ORIGIN, incident(3), NOW))
+    assert "310101|hotline_119:a" in table
+    scorer.forget()
+    again = RiskScorer(TOPICS, table)  # a new worker restoring the table
+    tick = json.dumps({"kind": "tick", "district": "310101", "at": NOW.isoformat()})
+    assert again.handle(ORIGIN, tick.encode(), NOW) == []  # same score: nothing to publish
+    assert again.districts() == {"310101"}
+    other = score_of(again.handle(ORIGIN, incident(3, incident_id="b"), NOW))
+    assert other["score"] > first["score"]  # both incidents count
+
+
+def test_a_batch_of_incident_inputs_is_coalesced_per_district():
+    pudong = {"code": "310115", "name": "浦东新区"}
+    messages = [
+        OutMessage(TOPICS.classified, b"x", b"{}"),
+        OutMessage(TOPICS.risk_inputs, b"310101", incident(4, incident_id="a")),
+        OutMessage(TOPICS.risk_inputs, b"310115", incident(4, incident_id="p", district=pudong)),
+        OutMessage(TOPICS.risk_inputs, b"310101", incident(2, incident_id="b")),
+    ]
+    out = coalesce(messages, TOPICS.risk_inputs)
+    assert [(m.topic, m.key) for m in out] == [
+        (TOPICS.classified, b"x"),
+        (TOPICS.risk_inputs, b"310101"),
+        (TOPICS.risk_inputs, b"310115"),
+    ]
+    merged = json.loads(out[1].value)
+    assert merged["kind"] == "incidents"
+    assert [i["incident_id"] for i in merged["items"]] == ["a", "b"]
+    scorer = RiskScorer(TOPICS, {})
+    risk = score_of(scorer.handle(ORIGIN, out[1].value, NOW))
+    inputs = {i["name"]: i["value"] for i in risk["inputs"]}
+    assert inputs["incidents_score"] == 75 + 0.25 * 20
 
 
 def test_outside_the_city_and_bad_input():
