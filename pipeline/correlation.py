@@ -2,9 +2,9 @@
 
 Reports arrive on ``reports.classified`` keyed by district (``district_key``), so a
 district's incidents live on one partition. Each incident is one table entry (keyed by its
-id) and each district keeps a small meta entry (``district:<key>``: watermark and report
-sequence); the correlator works on an in-memory :class:`DistrictIncidents` rebuilt from the
-table on first use. The record of every changed incident is published on
+id), written when the incident changes; the correlator works on an in-memory
+:class:`DistrictIncidents` rebuilt from the table on first use (its watermark and report
+sequence follow from the incidents). The record of every changed incident is published on
 ``incidents.classified`` as an ``incidents`` document whose id is the incident id, so the
 document in Elasticsearch is updated in place.
 
@@ -46,7 +46,7 @@ from pipeline.incidents.lifecycle import transition
 from pipeline.incidents.members import report_from_document
 from pipeline.incidents.records import IncidentUpdate, update_of
 from pipeline.incidents.resources import AVAILABLE, COMMITTED, commit, recommend, release
-from pipeline.incidents.state import CLOSED_STATUSES, DistrictIncidents, Incident
+from pipeline.incidents.state import CLOSED_STATUSES, DistrictIncidents, Incident, as_time
 from pipeline.names import TopicNames
 from pipeline.processing import DOC_ID_HEADER, Origin, OutMessage, deadletter_message, dumps
 from schemas.audit import audit_document
@@ -192,7 +192,7 @@ class IncidentCorrelator:
     def _state(self, key: str) -> DistrictIncidents:
         state = self._districts.get(key)
         if state is None:
-            meta = self.table.get(META_PREFIX + key) or {}
+            meta = self.table.get(META_PREFIX + key) or {}  # written by earlier versions
             incidents = {}
             for entry_key, value in list(self.table.items()):
                 if entry_key.startswith(META_PREFIX) or not value:
@@ -200,11 +200,21 @@ class IncidentCorrelator:
                 if value.get("_district_key") == key:
                     body = {k: v for k, v in value.items() if not k.startswith("_")}
                     incidents[entry_key] = Incident.from_dict(body)
+            # the watermark and the report count follow from the incidents themselves
+            watermark = max((i.last_reported_at for i in incidents.values()), default=None)
+            if meta.get("watermark") and (
+                watermark is None or as_time(meta["watermark"]) > watermark
+            ):
+                watermark = as_time(meta["watermark"])
+            seq = max(
+                (m.seq for i in incidents.values() for m in i.members.values()),
+                default=0,
+            )
             state = DistrictIncidents(
                 key=key,
                 incidents=incidents,
-                watermark=meta.get("watermark"),
-                seq=meta.get("seq", 0),
+                watermark=watermark,
+                seq=max(seq, meta.get("seq", 0)),
             )
             self._districts[key] = state
         return state
@@ -240,7 +250,6 @@ class IncidentCorrelator:
             entry = self.table.pop(gone, None)
             for item in (entry or {}).get("_committed") or []:
                 self._committed_index().pop(item["resource_id"], None)
-        self.table[META_PREFIX + key] = {"watermark": _iso(state.watermark), "seq": state.seq}
         # A redelivered report (already in the state) publishes the incident's current record
         # again: the state may have reached the changelog before a crash lost the output.
         out = [self._publish(key, state, update, report_doc)]
@@ -512,7 +521,7 @@ class IncidentCorrelator:
             doc["incident"]["resources"] = resources
         else:
             doc["incident"].pop("resources", None)
-        if incident is not None:
+        if incident is not None and update.change != "duplicate":
             self._store(key, incident, doc=doc)
         return OutMessage(
             self.topics.classified,
