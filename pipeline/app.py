@@ -77,11 +77,9 @@ class Topics:
             names.inspections,
             names.inspection_counts,
         )
-        self._out: dict[str, faust.TopicT] = {}
         self._app = app
 
-    def output(self, name: str) -> faust.TopicT:
-        """The topic to publish to, declared once per name."""
-        if name not in self._out:
-            self._out[name] = self._app.topic(name, value_serializer="raw", key_serializer="raw")
-        return self._out[name]
+    @property
+    def producer(self) -> Any:
+        """The app's Kafka producer (started with the app)."""
+        return self._app.producer

@@ -41,10 +41,11 @@ class Publisher:
             )
 
     async def _send_all(self, messages: Sequence[OutMessage]) -> None:
+        # The values are bytes already: straight to the app's producer, without the topic
+        # objects' codecs and callbacks; every send is awaited below.
+        producer = self.topics.producer
         futures = [
-            await self.topics.output(m.topic).send(
-                key=m.key, value=m.value, headers=m.headers or None
-            )
+            await producer.send(m.topic, m.key, m.value, None, None, m.headers or None)
             for m in messages
         ]
         await asyncio.gather(*futures)
