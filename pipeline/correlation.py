@@ -86,16 +86,19 @@ DERIVED = frozenset(
 """Fields of an incident document that :func:`incident_document` sets from the record."""
 
 
-def document_base(doc: dict[str, Any]) -> dict[str, Any]:
+def document_base(doc: dict[str, Any]) -> str:
     """What an incident's table entry keeps of its last document: the report's own fields
-    (text, source, explanation ...), without what the record gives anyway."""
+    (text, source, explanation ...), without what the record gives anyway, as compact JSON
+    text (a string costs less memory in the table than the same object tree)."""
     body = {k: v for k, v in doc["incident"].items() if k not in DERIVED}
-    return {**{k: v for k, v in doc.items() if k != "geo"}, "incident": body}
+    base = {**{k: v for k, v in doc.items() if k != "geo"}, "incident": body}
+    return json.dumps(base, ensure_ascii=False, separators=(",", ":"))
 
 
-def _fresh(base: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a stored base that :func:`incident_document` may change in place."""
-    return {**base, "incident": dict(base["incident"]), "event": dict(base.get("event") or {})}
+def _fresh(base: str) -> dict[str, Any]:
+    """A stored base as a document that :func:`incident_document` may change in place."""
+    doc: dict[str, Any] = json.loads(base)
+    return doc
 
 
 def incident_document(report_doc: dict[str, Any], update: IncidentUpdate) -> dict[str, Any]:
