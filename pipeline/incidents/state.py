@@ -287,19 +287,21 @@ class DistrictIncidents(Record):
 
     def indexed(self, incident: Incident) -> None:
         """Record ``incident``'s reports, follow-up targets and founder cell."""
-        if self._by_member is None:
+        by_member = self._by_member
+        if by_member is None:
             self.reindex()
             return
+        incident_id = incident.incident_id
         for key in incident.members:
-            self._by_member[key] = incident.incident_id
+            by_member[key] = incident_id
+        by_target = self._by_target
         for target in incident.targets:
-            self._by_target[target] = incident.incident_id
-        if self._oldest is not None and incident.last_activity_at < self._oldest:
+            by_target[target] = incident_id
+        oldest = self._oldest
+        if oldest is not None and incident.last_activity_at < oldest:
             self._oldest = incident.last_activity_at
         founder = incident.members[incident.founder]
-        self._grid.setdefault(grid_cell_of(founder.lat, founder.lon), set()).add(
-            incident.incident_id
-        )
+        self._grid.setdefault(grid_cell_of(founder.lat, founder.lon), set()).add(incident_id)
 
     def unindexed(self, incident: Incident) -> None:
         """Forget a dropped incident in the lookups."""
@@ -317,7 +319,8 @@ class DistrictIncidents(Record):
     def may_hold_activity_before(self, cutoff: datetime) -> bool:
         """False only when no incident's last activity lies before ``cutoff``."""
         self._lookups()
-        return self._oldest is None or self._oldest < cutoff
+        oldest = self._oldest
+        return oldest is None or oldest < cutoff
 
     def note_oldest(self, oldest: datetime) -> None:
         """Record a lower bound of the incidents' last activity (after a full scan)."""
@@ -328,11 +331,12 @@ class DistrictIncidents(Record):
         superset of those within :data:`GRID_DEG` of it)."""
         self._lookups()
         row, col = grid_cell_of(lat, lon)
+        grid, incidents = self._grid, self.incidents  # private attributes are slow to reach
         found = []
         for dr in (-1, 0, 1):
             for dc in (-1, 0, 1):
-                for incident_id in self._grid.get((row + dr, col + dc), ()):
-                    incident = self.incidents.get(incident_id)
+                for incident_id in grid.get((row + dr, col + dc), ()):
+                    incident = incidents.get(incident_id)
                     if incident is not None:
                         found.append(incident)
         return found
