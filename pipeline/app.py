@@ -48,6 +48,9 @@ def create_app(settings: Settings) -> faust.App:
         producer_acks=-1,
         producer_max_request_size=4 * 1024 * 1024,
         producer_linger=0.005,
+        # batches of many messages per request: documents are kilobytes, and the default
+        # 16 KiB batch sends a request every few messages
+        producer_max_batch_size=1024 * 1024,
         broker_commit_interval=1.0,
         broker_session_timeout=settings.worker_session_timeout_s,
         broker_heartbeat_interval=min(3.0, settings.worker_session_timeout_s / 3),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import MutableMapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -95,10 +96,16 @@ class RiskScorer:
         self.profile = profile
         self._incidents: dict[str, dict[str, dict[str, Any]]] = {}
         """District code -> incident id -> record with a parsed time (rebuilt on first use)."""
+        self._levels: dict[str, Counter[int]] = {}
+        """District code -> level -> open incidents (kept with ``_incidents``)."""
+        self._oldest: dict[str, datetime | None] = {}
+        """District code -> a lower bound of its incidents' last report times."""
 
     def forget(self) -> None:
         """Drop the in-memory incident records (after a rebalance they are rebuilt)."""
         self._incidents.clear()
+        self._levels.clear()
+        self._oldest.clear()
 
     def districts(self) -> set[str]:
         """District codes with risk state on this worker (for the timer)."""
@@ -113,7 +120,15 @@ class RiskScorer:
                 if value and key.startswith(prefix):
                     found[key[len(prefix) :]] = self._record(value)
             self._incidents[code] = found
+            self._levels[code] = Counter(v["level"] for v in found.values())
+            self._oldest[code] = min((v["last_reported_at"] for v in found.values()), default=None)
         return found
+
+    def _drop(self, code: str, incident_id: str) -> None:
+        gone = self._incidents[code].pop(incident_id, None)
+        if gone is not None:
+            self._levels[code][gone["level"]] -= 1
+            self.table.pop(f"{code}{INCIDENT_SEP}{incident_id}", None)
 
     @staticmethod
     def _record(value: dict[str, Any]) -> dict[str, Any]:
@@ -125,9 +140,8 @@ class RiskScorer:
     def _set_incident(self, code: str, item: dict[str, Any]) -> None:
         incidents = self._open_incidents(code)
         key = f"{code}{INCIDENT_SEP}{item['incident_id']}"
+        self._drop(code, item["incident_id"])
         if item.get("gone") or item["status"] in CLOSED:
-            if incidents.pop(item["incident_id"], None) is not None:
-                self.table.pop(key, None)
             return
         value = {
             "incident_id": item["incident_id"],
@@ -136,7 +150,12 @@ class RiskScorer:
             "category": item.get("category"),
             "last_reported_at": item["last_reported_at"],
         }
-        incidents[item["incident_id"]] = self._record(value)
+        record = self._record(value)
+        incidents[item["incident_id"]] = record
+        self._levels[code][record["level"]] += 1
+        oldest = self._oldest.get(code)
+        if oldest is None or record["last_reported_at"] < oldest:
+            self._oldest[code] = record["last_reported_at"]
         self.table[key] = value
 
     def handle(self, origin: Origin, value: bytes, now: datetime | None = None) -> list[OutMessage]:

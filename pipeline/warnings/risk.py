@@ -123,6 +123,9 @@ class RiskProfile(BaseModel):
     incident_level_weights: dict[int, Weight] = {1: 100, 2: 75, 3: 50, 4: 20}
     """Weight of a counted incident by level (1 = Ⅰ, the most severe)."""
     others_factor: float = Field(0.25, ge=0, le=1, allow_inf_nan=False)
+    incident_others_cap: float = Field(25.0, ge=0, le=100, allow_inf_nan=False)
+    """The most that incidents other than the heaviest add to the incidents part, so that a
+    day of many minor incidents does not read as a red district."""
     """Share of every weight but the heaviest that adds to a part, and of the lesser part
     that adds to the hazard."""
     incident_window_s: float = Field(86400, gt=0, allow_inf_nan=False)
@@ -179,7 +182,9 @@ class RiskProfile(BaseModel):
         return (
             f"score = min(100, round(H * exposure_factor)); "
             f"H = min(100, max(W, I) + {f} * min(W, I)); "
-            f"W, I = min(100, max(w) + {f} * (sum(w) - max(w))); "
+            f"W = min(100, max(w) + {f} * (sum(w) - max(w))); "
+            f"I = min(100, max(w) + min({_number(self.incident_others_cap)}, "
+            f"{f} * (sum(w) - max(w)))); "
             f"W over active warnings (w: {w}); "
             f"I over open incidents last reported within {window} s (w by level: {i}); "
             f"exposure_factor {_number(self.exposure_min)}..{_number(self.exposure_max)}"
@@ -199,6 +204,17 @@ def _combine(weights: list[int], others_factor: float) -> float:
         return 0.0
     top = max(weights)
     return float(min(100.0, top + others_factor * (sum(weights) - top)))
+
+
+def _combine_counted(
+    weights: list[tuple[int, int]], others_factor: float, others_cap: float
+) -> float:
+    """:func:`_combine` over ``(weight, count)`` pairs, the others' share capped."""
+    if not weights:
+        return 0.0
+    top = max(w for w, _ in weights)
+    rest = sum(w * n for w, n in weights) - top
+    return float(min(100.0, top + min(others_cap, others_factor * rest)))
 
 
 def _instant(value: Any, what: str) -> datetime:
@@ -255,8 +271,13 @@ def district_risk(
     *,
     profile: RiskProfile = DEFAULT_RISK_PROFILE,
     exposure: Mapping[str, Any] | None = None,
+    incident_levels: Mapping[int, int] | None = None,
 ) -> dict[str, Any]:
     """The risk of one district at ``at`` from its warnings, incidents and exposure.
+
+    ``incident_levels`` (level -> number of counted incidents) may be given instead of the
+    incident records, by a caller that keeps the counts itself; the components then list
+    one entry per level with its ``count``.
 
     ``district`` is ``{"code", "name", "name_en"?}``. ``warnings`` are the district's warning
     states (``EngineState.district_warnings``; only active ones count). ``incidents`` are
@@ -295,6 +316,19 @@ def district_risk(
         if s.active and s.level in profile.warning_weights
     ]
     per_level: dict[int, int] = {}
+    if incident_levels is not None:
+        for level, count in sorted(incident_levels.items()):
+            if count > 0:
+                per_level[int(level)] = int(count)
+                components.append(
+                    {
+                        "kind": "incident",
+                        "level": int(level),
+                        "weight": profile.incident_level_weights[int(level)],
+                        "count": int(count),
+                    }
+                )
+        incidents = ()
     for incident in incidents:
         if not counts_at(incident, at, profile):
             continue
@@ -318,9 +352,11 @@ def district_risk(
     )
 
     warning_weights = [c["weight"] for c in components if c["kind"] == "warning"]
-    incident_weights = [c["weight"] for c in components if c["kind"] == "incident"]
+    incident_weights = [
+        (c["weight"], c.get("count", 1)) for c in components if c["kind"] == "incident"
+    ]
     w = _combine(warning_weights, profile.others_factor)
-    i = _combine(incident_weights, profile.others_factor)
+    i = _combine_counted(incident_weights, profile.others_factor, profile.incident_others_cap)
     hazard = min(100.0, max(w, i) + profile.others_factor * min(w, i))
 
     if exposure is None:

@@ -429,3 +429,21 @@ def test_bad_profiles_are_rejected(data: dict):
 def test_profile_is_frozen():
     with pytest.raises(ValidationError):
         DEFAULT_RISK_PROFILE.others_factor = 0.5  # type: ignore[misc]
+
+
+def test_many_minor_incidents_add_at_most_the_cap():
+    minor = [incident(4, n) for n in range(40)]
+    result = risk(incidents=minor)
+    assert result["incidents_score"] == 20 + 25  # not 100: the others add at most 25
+    serious = risk(incidents=[incident(3), *minor])
+    assert serious["incidents_score"] == 50 + 25
+
+
+def test_level_counts_give_the_same_score_as_the_records():
+    records = [incident(3), incident(4, 1), incident(4, 2)]
+    from_records = risk(incidents=records)
+    from_counts = risk(incident_levels={3: 1, 4: 2})
+    assert from_counts["score"] == from_records["score"]
+    assert from_counts["incidents_score"] == from_records["incidents_score"]
+    assert from_counts["inputs"] == from_records["inputs"]
+    assert [c["count"] for c in from_counts["components"]] == [1, 2]
