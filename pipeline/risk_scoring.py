@@ -189,17 +189,22 @@ class RiskScorer:
             return [self._dead(origin, value, "invalid_value", f"bad risk input: {exc!r}")]
         incidents = self._open_incidents(code)
         window = timedelta(seconds=self.profile.incident_window_s)
-        for incident_id in [i for i, v in incidents.items() if at - v["last_reported_at"] > window]:
-            del incidents[incident_id]
-            self.table.pop(f"{code}{INCIDENT_SEP}{incident_id}", None)
-        # a report stamped slightly ahead of this clock (skew) still counts
-        at = max([at, *(v["last_reported_at"] for v in incidents.values())])
+        oldest = self._oldest.get(code)
+        if oldest is not None and at - oldest > window:  # some have aged out: one scan
+            for incident_id in [
+                i for i, v in incidents.items() if at - v["last_reported_at"] > window
+            ]:
+                self._drop(code, incident_id)
+            self._oldest[code] = min(
+                (v["last_reported_at"] for v in incidents.values()), default=None
+            )
         risk = district_risk(
             entry["district"],
             entry.get("warnings") or [],
-            list(incidents.values()),
+            [],
             at,
             profile=self.profile,
+            incident_levels=self._levels[code],
         )
         signature = [
             risk["score"],
