@@ -86,19 +86,26 @@ DERIVED = frozenset(
 """Fields of an incident document that :func:`incident_document` sets from the record."""
 
 
-def document_base(doc: dict[str, Any]) -> str:
+def document_base(doc: dict[str, Any]) -> dict[str, Any]:
     """What an incident's table entry keeps of its last document: the report's own fields
-    (text, source, explanation ...), without what the record gives anyway, as compact JSON
-    text (a string costs less memory in the table than the same object tree)."""
+    (text, source, explanation ...), without what the record gives anyway."""
     body = {k: v for k, v in doc["incident"].items() if k not in DERIVED}
-    base = {**{k: v for k, v in doc.items() if k != "geo"}, "incident": body}
-    return json.dumps(base, ensure_ascii=False, separators=(",", ":"))
+    return {**{k: v for k, v in doc.items() if k != "geo"}, "incident": body}
 
 
-def _fresh(base: str) -> dict[str, Any]:
-    """A stored base as a document that :func:`incident_document` may change in place."""
-    doc: dict[str, Any] = json.loads(base)
-    return doc
+def _fresh(base: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a stored base that :func:`incident_document` may change in place."""
+    return {**base, "incident": dict(base["incident"]), "event": dict(base.get("event") or {})}
+
+
+def _decode(value: Any) -> dict[str, Any] | None:
+    """A table entry: JSON bytes (as written now) or an object (as written before)."""
+    if not value:
+        return None
+    if isinstance(value, bytes | bytearray | str):
+        decoded: dict[str, Any] = json.loads(value)
+        return decoded
+    return dict(value)
 
 
 def incident_document(report_doc: dict[str, Any], update: IncidentUpdate) -> dict[str, Any]:
@@ -193,16 +200,37 @@ class IncidentCorrelator:
         self._committed = None
 
     def _state(self, key: str) -> DistrictIncidents:
+        if self._committed is None:
+            self._load()
         state = self._districts.get(key)
         if state is None:
-            meta = self.table.get(META_PREFIX + key) or {}  # written by earlier versions
-            incidents = {}
-            for entry_key, value in list(self.table.items()):
-                if entry_key.startswith(META_PREFIX) or not value:
-                    continue
-                if value.get("_district_key") == key:
-                    body = {k: v for k, v in value.items() if not k.startswith("_")}
-                    incidents[entry_key] = Incident.from_dict(body)
+            state = DistrictIncidents(key=key, incidents={})
+            self._districts[key] = state
+        return state
+
+    def _load(self) -> None:
+        """Rebuild every district's state and the commitments from the table, in one scan
+        (on first use, and after a rebalance)."""
+        by_district: dict[str, dict[str, Incident]] = {}
+        metas: dict[str, dict[str, Any]] = {}
+        committed: dict[str, str] = {}
+        for entry_key, raw in list(self.table.items()):
+            value = _decode(raw)
+            if not value:
+                continue
+            if entry_key.startswith(META_PREFIX):  # written by earlier versions
+                metas[entry_key[len(META_PREFIX) :]] = value
+                continue
+            body = {k: v for k, v in value.items() if not k.startswith("_")}
+            by_district.setdefault(value.get("_district_key") or "outside", {})[entry_key] = (
+                Incident.from_dict(body)
+            )
+            for item in value.get("_committed") or []:
+                committed[item["resource_id"]] = entry_key
+        self._districts = {}
+        for key in set(by_district) | set(metas):
+            incidents = by_district.get(key, {})
+            meta = metas.get(key, {})
             # the watermark and the report count follow from the incidents themselves
             watermark = max((i.last_reported_at for i in incidents.values()), default=None)
             if meta.get("watermark") and (
@@ -213,14 +241,13 @@ class IncidentCorrelator:
                 (m.seq for i in incidents.values() for m in i.members.values()),
                 default=0,
             )
-            state = DistrictIncidents(
+            self._districts[key] = DistrictIncidents(
                 key=key,
                 incidents=incidents,
                 watermark=watermark,
                 seq=max(seq, meta.get("seq", 0)),
             )
-            self._districts[key] = state
-        return state
+        self._committed = committed
 
     def handle(self, origin: Origin, value: bytes, now: datetime | None = None) -> list[OutMessage]:
         """A message of the correlator's stream: a classified report or an operator command."""
@@ -251,7 +278,7 @@ class IncidentCorrelator:
         after = set(state.incidents)
         for gone in before - after:
             entry = self.table.pop(gone, None)
-            for item in (entry or {}).get("_committed") or []:
+            for item in (_decode(entry) or {}).get("_committed") or []:
                 self._committed_index().pop(item["resource_id"], None)
         # A redelivered report (already in the state) publishes the incident's current record
         # again: the state may have reached the changelog before a crash lost the output.
@@ -444,18 +471,16 @@ class IncidentCorrelator:
     # --- records ------------------------------------------------------------------------
 
     def _entry(self, incident_id: str) -> dict[str, Any]:
-        return self.table.get(incident_id) or {}
+        return _decode(self.table.get(incident_id)) or {}
 
     def _committed_index(self) -> dict[str, str]:
         if self._committed is None:
-            index: dict[str, str] = {}
-            for entry_key, value in list(self.table.items()):
-                if entry_key.startswith(META_PREFIX) or not value:
-                    continue
-                for item in value.get("_committed") or []:
-                    index[item["resource_id"]] = entry_key
-            self._committed = index
+            self._load()
+        assert self._committed is not None
         return self._committed
+
+    def _has_commitments(self, incident_id: str) -> bool:
+        return incident_id in self._committed_index().values()
 
     def committed_resources(self) -> dict[str, str]:
         """Resource id -> the incident it is committed to (this worker's incidents)."""
@@ -469,16 +494,26 @@ class IncidentCorrelator:
         doc: dict[str, Any] | None = None,
         committed_items: list[dict[str, Any]] | None = None,
     ) -> None:
-        previous = self.table.get(incident.incident_id) or {}
-        entry = {**incident.to_dict(), "_district_key": key}
-        entry["_doc"] = document_base(doc) if doc is not None else previous.get("_doc")
+        need_previous = doc is None or (
+            committed_items is None and self._has_commitments(incident.incident_id)
+        )
+        previous = self._entry(incident.incident_id) if need_previous else {}
+        extra: dict[str, Any] = {
+            "_district_key": key,
+            "_doc": document_base(doc) if doc is not None else previous.get("_doc"),
+        }
         items = committed_items if committed_items is not None else previous.get("_committed")
         if items:
-            entry["_committed"] = items
-        self.table[incident.incident_id] = entry
+            extra["_committed"] = items
+        # one JSON text per entry: bytes cost far less memory in the table than objects
+        head = incident.model_dump_json()
+        tail = json.dumps(extra, ensure_ascii=False, separators=(",", ":"))
+        self.table[incident.incident_id] = f"{head[:-1]},{tail[1:]}".encode()
 
     def _resources(self, update: IncidentUpdate) -> dict[str, Any] | None:
-        items = self._entry(update.incident_id).get("_committed") or []
+        items = []
+        if self._has_commitments(update.incident_id):
+            items = self._entry(update.incident_id).get("_committed") or []
         committed = [
             {k: v for k, v in i.items() if k != "command_id" and v is not None} for i in items
         ]

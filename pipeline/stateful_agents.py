@@ -46,12 +46,14 @@ log = logging.getLogger("citywatch.agents")
 Handler = Callable[[Origin, bytes], list[OutMessage]]
 
 
-def _table(app: faust.App, name: str, settings: Settings) -> Any:
+def _table(app: faust.App, name: str, settings: Settings, values: str = "json") -> Any:
+    """A changelog-backed table; ``values="raw"`` for a table whose values are JSON bytes
+    already (they stay bytes in memory, which costs far less than the objects)."""
     return app.Table(
         name,
         default=None,
         partitions=settings.topic_partitions,
-        schema=faust.Schema(key_serializer="json", value_serializer="json"),
+        schema=faust.Schema(key_serializer="json", value_serializer=values),
     )
 
 
@@ -87,7 +89,7 @@ def register_stateful_agents(
             max_gap_s=settings.correlate_gap_s,
             retention_s=settings.correlate_retention_s,
         ),
-        _table(app, "citywatch-incident-state", settings),
+        _table(app, "citywatch-incident-state", settings, values="raw"),
         registry=FacilityRegistry.load(settings.facilities_file),
         recommend_min_level=settings.recommend_min_level,
         recommend_k=settings.recommend_k,
