@@ -55,6 +55,9 @@ def create_app(settings: Settings) -> faust.App:
         broker_session_timeout=settings.worker_session_timeout_s,
         broker_heartbeat_interval=min(3.0, settings.worker_session_timeout_s / 3),
         stream_wait_empty=True,
+        # agents take batches of at most 1,000; a smaller prefetch keeps a backlog out of
+        # memory (the default holds 4,096 messages per stream)
+        stream_buffer_maxsize=2048,
         agent_supervisor="mode.OneForOneSupervisor",
     )
 

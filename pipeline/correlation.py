@@ -75,7 +75,6 @@ DERIVED = frozenset(
         "grade_history",
         "status_history",
         "resources",
-        "exposure",
         "location",
         "district",
         "gcj02",
@@ -139,11 +138,14 @@ def incident_document(report_doc: dict[str, Any], update: IncidentUpdate) -> dic
     )
     if not body["status_history"]:
         body.pop("status_history")
-    for field in ("category", "district", "grid_cell", "exposure", "address"):
+    for field in ("category", "district", "grid_cell", "address"):
         if u.get(field) is not None:
             body[field] = u[field]
         else:
             body.pop(field, None)
+    if u.get("exposure") is not None:
+        body["exposure"] = u["exposure"]
+    # otherwise the report's own exposure stays: the facilities around the latest report
     if u.get("casualties"):
         body["casualties"] = u["casualties"]
     if u.get("economic_loss_cny") is not None:
@@ -264,6 +266,8 @@ class IncidentCorrelator:
         try:
             report_doc = json.loads(value)
             report = report_from_document(report_doc)
+            # the exposure (nearby facilities) stays in the document, not in the state
+            report.pop("exposure", None)
         except (ValueError, KeyError, TypeError) as exc:
             return [
                 self._dead(origin, value, "invalid_value", f"not an incidents document: {exc!r}")
