@@ -8,8 +8,8 @@
   :mod:`pipeline.stateful_agents`.
 - ``index_outputs``: ``incidents.classified``, ``warnings.issued``, ``sensors.enriched``,
   ``risk.assessed``, ``audit.actions``, ``resources.status``, ``inspections.status``,
-  ``inspections.counts`` and ``deadletter`` -> Elasticsearch bulk; a document Elasticsearch rejects as bad data is
-  dead-lettered with stage ``index``.
+  ``inspections.counts`` and ``deadletter`` -> Elasticsearch bulk; a document
+  Elasticsearch rejects as bad data is dead-lettered with stage ``index``.
 
 ``take_events`` acks a batch only after the agent's loop body returns, and the body returns
 only when every output is acknowledged by Kafka (and, for the indexer, by Elasticsearch):

@@ -274,20 +274,18 @@ class IncidentCorrelator:
             ]
         key = (report.get("district") or {}).get("code") or "outside"
         state = self._state(key)
-        before = set(state.incidents)
         try:
             state, update = self.correlator.correlate(state, report)
         except ValueError as exc:
             return [self._dead(origin, value, "correlate_failed", str(exc))]
-        after = set(state.incidents)
-        for gone in before - after:
+        for gone in self.correlator.last_dropped:
             entry = self.table.pop(gone, None)
             for item in (_decode(entry) or {}).get("_committed") or []:
                 self._committed_index().pop(item["resource_id"], None)
         # A redelivered report (already in the state) publishes the incident's current record
         # again: the state may have reached the changelog before a crash lost the output.
         out = [self._publish(key, state, update, report_doc)]
-        if update.incident_id not in before or update.changed_level:
+        if update.change == "new" or update.changed_level:
             out.append(self._risk_input(state.incidents.get(update.incident_id), update))
         return out
 

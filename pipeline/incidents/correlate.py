@@ -89,6 +89,8 @@ class Correlator:
         self.max_gap_s = max_gap_s
         self.retention_s = retention_s
         self.max_incidents = max_incidents
+        self.last_dropped: list[str] = []
+        """Ids of the incidents the last :meth:`correlate` dropped (retention, size bound)."""
 
     def correlate(
         self,
@@ -99,6 +101,7 @@ class Correlator:
         max_gap_s: float | None = None,
     ) -> tuple[DistrictIncidents, IncidentUpdate]:
         """Take one classified report into ``state`` (updated in place and returned)."""
+        self.last_dropped = []
         data = dict(as_mapping(report))
         key = report_key(str(data.get("source")), str(data.get("report_id")))
         known = state.incident_of(key)
@@ -117,7 +120,7 @@ class Correlator:
             incident = new_incident(member, data, reason)
             state.incidents[incident.incident_id] = incident
             state.indexed(incident)
-            self.prune(state)
+            self.last_dropped = self.prune(state)
             return state, update_of(incident, state.key, "new", report_id=member.report_id)
         previous = incident.level
         before = latest_grades(incident.members)
@@ -161,7 +164,7 @@ class Correlator:
         update = update_of(
             incident, state.key, action, report_id=member.report_id, previous_level=previous
         )
-        self.prune(state)
+        self.last_dropped = self.prune(state)
         return state, update
 
     def _target(

@@ -272,11 +272,17 @@ class DistrictIncidents(Record):
     _oldest: datetime | None = PrivateAttr(default=None)
     """A lower bound of the incidents' last activity (None: unknown)."""
 
-    def _lookups(self) -> dict[str, str]:
-        if self._by_member is None:
+    def _private(self) -> dict[str, Any]:
+        """The lookups, indexed if need be (read through the private-attribute dict: a
+        private attribute read through the model costs a ``__getattr__`` call)."""
+        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
+        if private["_by_member"] is None:
             self.reindex()
-        assert self._by_member is not None
-        return self._by_member
+        return private
+
+    def _lookups(self) -> dict[str, str]:
+        by_member: dict[str, str] = self._private()["_by_member"]
+        return by_member
 
     def reindex(self) -> None:
         """Rebuild the lookups from the incidents (after loading, or a split)."""
@@ -318,8 +324,7 @@ class DistrictIncidents(Record):
 
     def may_hold_activity_before(self, cutoff: datetime) -> bool:
         """False only when no incident's last activity lies before ``cutoff``."""
-        self._lookups()
-        oldest = self._oldest
+        oldest = self._private()["_oldest"]
         return oldest is None or oldest < cutoff
 
     def note_oldest(self, oldest: datetime) -> None:
@@ -329,9 +334,9 @@ class DistrictIncidents(Record):
     def near_founders(self, lat: float, lon: float) -> list[Incident]:
         """Incidents whose founding report lies in the grid cells around a point (a
         superset of those within :data:`GRID_DEG` of it)."""
-        self._lookups()
+        grid = self._private()["_grid"]
+        incidents = self.incidents
         row, col = grid_cell_of(lat, lon)
-        grid, incidents = self._grid, self.incidents  # private attributes are slow to reach
         found = []
         for dr in (-1, 0, 1):
             for dc in (-1, 0, 1):
@@ -348,6 +353,6 @@ class DistrictIncidents(Record):
 
     def incident_updating(self, key: str) -> Incident | None:
         """The incident holding a follow-up of the report with this key, if any."""
-        self._lookups()
-        incident = self.incidents.get(self._by_target.get(key, ""))
+        by_target = self._private()["_by_target"]
+        incident = self.incidents.get(by_target.get(key, ""))
         return incident if incident is not None and key in incident.targets else None
