@@ -76,8 +76,9 @@ def incident_detail(
     ``resources`` are the record's recommendations (the nearest available suitable
     resources, with reasons) or, for an incident below the recommendation level, the nearby
     facilities that can respond (fire stations, medical teams, shelters ...), nearest
-    first; ``committed`` the resources committed to it; ``merged_reports`` the report ids graded so far;
-    ``status`` and ``audit`` come from the incident's audit documents (newest first).
+    first; ``committed`` the resources committed to it; ``merged_reports`` the report ids
+    graded so far; ``status`` is the record's, or a change an operator asked for since;
+    ``audit`` the incident's audit documents (newest first).
     """
     inc = doc.get("incident", {})
     facilities = (inc.get("exposure") or {}).get("facilities") or []
