@@ -10,7 +10,7 @@ The table keeps one entry per district (its warning states) and one per open inc
 each input writes a few small entries; the score
 (:func:`pipeline.warnings.risk.district_risk`: warnings, recent open incidents by level,
 exposure) is recomputed on every input and published on ``risk.assessed`` (indexed into
-``{prefix}-risk``) when it or its components changed.
+``{prefix}-risk``) when the score, its band or the active warnings changed.
 """
 
 from __future__ import annotations
@@ -206,14 +206,17 @@ class RiskScorer:
             profile=self.profile,
             incident_levels=self._levels[code],
         )
+        # published when the score, its band or the active warnings change; one more minor
+        # incident that leaves the score where it was is not news
         signature = [
             risk["score"],
             risk["level"],
-            sorted([i["name"], i["value"]] for i in risk["inputs"]),
+            sorted(c["warning_id"] for c in risk["components"] if c["kind"] == "warning"),
         ]
         changed = signature != entry.get("last")
-        entry["last"] = signature
-        self.table[code] = entry
+        if changed or entry != self.table.get(code):
+            entry["last"] = signature
+            self.table[code] = entry
         if not changed:
             return []
         return [self._document(entry["district"], risk, at, now)]
