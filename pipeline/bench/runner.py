@@ -56,7 +56,9 @@ def latency_at_rate(
 
     def poll() -> None:
         while not done.is_set() or len(seen) < len(sent):
-            pending = [i for i in list(sent) if i not in seen][:500]
+            # the newest first: a report merged into another incident never gets a document
+            # of its own, and must not crowd out the ones that will
+            pending = [i for i in reversed(list(sent)) if i not in seen][:500]
             if pending:
                 resp = es.search(
                     index=index,
