@@ -56,14 +56,15 @@ def latency_at_rate(
 
     def poll() -> None:
         while not done.is_set() or len(seen) < len(sent):
-            # the newest first: a report merged into another incident never gets a document
-            # of its own, and must not crowd out the ones that will
-            pending = [i for i in reversed(list(sent)) if i not in seen][:500]
-            if pending:
+            # every pending report, in chunks: a report merged into another incident never
+            # gets a document of its own, and must not crowd out the ones that will
+            pending = [i for i in list(sent) if i not in seen]
+            for at in range(0, len(pending), 500):
+                chunk = pending[at : at + 500]
                 resp = es.search(
                     index=index,
-                    query={"ids": {"values": pending}},
-                    size=len(pending),
+                    query={"ids": {"values": chunk}},
+                    size=len(chunk),
                     _source=False,
                 )
                 now = time.perf_counter()
