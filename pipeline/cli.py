@@ -424,6 +424,9 @@ def bench_cmd(
     out: Annotated[
         Path, typer.Option(help="Directory for benchmark.json and the Markdown table.")
     ] = Path("benchmarks/results"),
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes of the pipeline (one consumer group).")
+    ] = 1,
     kafka_bootstrap: KafkaOpt = None,
     es_url: EsOpt = None,
 ) -> None:
@@ -435,7 +438,7 @@ def bench_cmd(
 
     settings = make_settings(kafka_bootstrap=kafka_bootstrap, es_url=es_url)
     out.mkdir(parents=True, exist_ok=True)
-    result = run_bench(settings, events, latency_seconds, console, out)
+    result = run_bench(settings, events, latency_seconds, console, out, workers)
     (out / "benchmark.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     table = markdown(result)
     (out / "benchmark.md").write_text(table)

@@ -16,24 +16,44 @@ from pipeline.settings import DEPLOYMENT_FIELDS, Settings
 
 
 def run_pipeline(
-    scope: Settings, es: Any, events: int, workdir: Path, console: Console, latency_s: float = 20
+    scope: Settings,
+    es: Any,
+    events: int,
+    workdir: Path,
+    console: Console,
+    latency_s: float = 20,
+    workers: int = 1,
 ) -> dict[str, Any]:
+    """The pipeline with ``workers`` worker processes in one consumer group (CPU summed,
+    peak RSS of the largest process)."""
     from pipeline.bench.runner import latency_at_rate
 
     index = f"{scope.index_prefix}-incidents"
-    worker = WorkerUnderTest(scope.child_env(*DEPLOYMENT_FIELDS), workdir / "bench-worker.log")
-    worker.start()
+    env = scope.child_env(*DEPLOYMENT_FIELDS)
+    pool = [
+        WorkerUnderTest(
+            {**env, "CITYWATCH_WORKER_WEB_PORT": str(6066 + n)},
+            workdir / f"bench-worker-{n + 1}.log",
+        )
+        for n in range(workers)
+    ]
+    for worker in pool:
+        worker.start()
+
+    def cpu_seconds() -> float:
+        return sum(w.cpu_seconds() for w in pool)
+
     try:
         deadline = time.monotonic() + 180
         while reports_indexed(es, index) == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
-        t0, cpu0 = time.perf_counter(), worker.cpu_seconds()
+        t0, cpu0 = time.perf_counter(), cpu_seconds()
         first = reports_indexed(es, index)
         while time.monotonic() < deadline + 600:
             if reports_indexed(es, index) >= events:
                 break
             time.sleep(0.1)
-        elapsed, cpu = time.perf_counter() - t0, worker.cpu_seconds() - cpu0
+        elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
         done = reports_indexed(es, index) - first
         throughput = Throughput("citywatch pipeline end to end", done, elapsed)
         console.print(f"    pipeline: {throughput.per_second:.0f} events/s")
@@ -44,12 +64,14 @@ def run_pipeline(
             "throughput": throughput,
             "worker": {
                 "cpu_us_per_event_end_to_end": round(cpu / done * 1e6, 1) if done else None,
-                "peak_rss_mb": round(worker.peak_rss_mb(), 1),
+                "peak_rss_mb": round(max(w.peak_rss_mb() for w in pool), 1),
+                "processes": workers,
             },
             "latency": latency,
         }
     finally:
-        worker.stop()
+        for worker in pool:
+            worker.stop()
 
 
 def cleanup(scope: Settings, es: Any) -> None:

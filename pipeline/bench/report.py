@@ -33,9 +33,10 @@ def markdown(r: dict[str, Any]) -> str:
         _row("pipeline / naive consumer", ratios["pipeline_vs_naive"], "≥ 1.0", 1.0),
         f"| pipeline / raw Kafka consume | {ratios['pipeline_vs_raw_kafka']} | (ceiling) | |",
         _row_max("validate+enrich+classify CPU µs/event (in process)", round(cpu_in, 1), 100),
-        f"| worker CPU µs/event end to end (all agents, clients) | "
+        f"| worker processes | {worker.get('processes', 1)} | | |",
+        f"| worker CPU µs/event end to end (all agents, clients, all processes) | "
         f"{worker['cpu_us_per_event_end_to_end']} | | |",
-        _row_max("worker peak RSS MB", worker["peak_rss_mb"], 300),
+        _row_max("worker peak RSS MB (largest process)", worker["peak_rss_mb"], 300),
     ]
     if lat.get("searchable"):
         lines += [

@@ -140,7 +140,12 @@ def machine() -> dict[str, Any]:
 
 
 def run_bench(
-    settings: Settings, events: int, latency_s: float, console: Console, workdir: Path
+    settings: Settings,
+    events: int,
+    latency_s: float,
+    console: Console,
+    workdir: Path,
+    workers: int = 1,
 ) -> dict:
     scope = _scope(settings)
     es = elasticsearch_client(scope)
@@ -168,8 +173,8 @@ def run_bench(
     naive = naive_consumer(
         scope, es, scope.topics().reports, f"{scope.index_prefix}-naive", events, settings.bulk_size
     )
-    console.print("[bold]5/5[/bold] citywatch worker end to end")
-    pipe = run_pipeline(scope, es, events, workdir, console, latency_s)
+    console.print(f"[bold]5/5[/bold] citywatch end to end, {workers} worker process(es)")
+    pipe = run_pipeline(scope, es, events, workdir, console, latency_s, workers)
     results["throughput"] = {
         t.name: {
             "events": t.events,
