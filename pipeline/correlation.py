@@ -30,6 +30,7 @@ from collections.abc import MutableMapping
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
 from pipeline.geo.facilities import FacilityRegistry
@@ -48,12 +49,15 @@ from pipeline.incidents.records import IncidentUpdate, update_of
 from pipeline.incidents.resources import AVAILABLE, COMMITTED, commit, recommend, release
 from pipeline.incidents.state import CLOSED_STATUSES, DistrictIncidents, Incident, as_time
 from pipeline.names import TopicNames
-from pipeline.processing import DOC_ID_HEADER, Origin, OutMessage, deadletter_message, dumps
+from pipeline.processing import DOC_ID_HEADER, Origin, OutMessage, deadletter_message
 from schemas.audit import audit_document
 
 log = logging.getLogger("citywatch.correlation")
 
 META_PREFIX = "district:"
+dumps = orjson.dumps
+"""Compact UTF-8 JSON (the same values as ``json.dumps``; a float below 1e-4 or from 1e16
+up is written in orjson's shorter exponent form)."""
 ERROR_CODES: dict[type[Exception], str] = {
     UnknownIncident: "unknown_incident",
     InvalidTransition: "invalid_transition",
@@ -508,9 +512,8 @@ class IncidentCorrelator:
         if items:
             extra["_committed"] = items
         # one JSON text per entry: bytes cost far less memory in the table than objects
-        head = incident.model_dump_json()
-        tail = json.dumps(extra, ensure_ascii=False, separators=(",", ":"))
-        self.table[incident.incident_id] = f"{head[:-1]},{tail[1:]}".encode()
+        head = incident.__pydantic_serializer__.to_json(incident)
+        self.table[incident.incident_id] = head[:-1] + b"," + dumps(extra)[1:]
 
     def _resources(self, update: IncidentUpdate) -> dict[str, Any] | None:
         items = []

@@ -293,21 +293,22 @@ class DistrictIncidents(Record):
 
     def indexed(self, incident: Incident) -> None:
         """Record ``incident``'s reports, follow-up targets and founder cell."""
-        by_member = self._by_member
+        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
+        by_member = private["_by_member"]
         if by_member is None:
             self.reindex()
             return
         incident_id = incident.incident_id
         for key in incident.members:
             by_member[key] = incident_id
-        by_target = self._by_target
+        by_target = private["_by_target"]
         for target in incident.targets:
             by_target[target] = incident_id
-        oldest = self._oldest
+        oldest = private["_oldest"]
         if oldest is not None and incident.last_activity_at < oldest:
-            self._oldest = incident.last_activity_at
+            private["_oldest"] = incident.last_activity_at
         founder = incident.members[incident.founder]
-        self._grid.setdefault(grid_cell_of(founder.lat, founder.lon), set()).add(incident_id)
+        private["_grid"].setdefault(grid_cell_of(founder.lat, founder.lon), set()).add(incident_id)
 
     def unindexed(self, incident: Incident) -> None:
         """Forget a dropped incident in the lookups."""
