@@ -106,7 +106,7 @@ def _decode(value: Any) -> dict[str, Any] | None:
     if not value:
         return None
     if isinstance(value, bytes | bytearray | str):
-        decoded: dict[str, Any] = json.loads(value)
+        decoded: dict[str, Any] = orjson.loads(value)
         return decoded
     return dict(value)
 
@@ -268,7 +268,7 @@ class IncidentCorrelator:
     ) -> list[OutMessage]:
         now = now or datetime.now(UTC)
         try:
-            report_doc = json.loads(value)
+            report_doc = orjson.loads(value)
             report = report_from_document(report_doc)
             # the exposure (nearby facilities) stays in the document, not in the state
             report.pop("exposure", None)
