@@ -24,7 +24,6 @@ district risk score.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import MutableMapping
 from datetime import UTC, datetime
