@@ -28,10 +28,14 @@ def broker_credentials(settings: Settings) -> Any:
     return faust.SSLCredentials(ssl_context)
 
 
+TABLE_WRITE_BUFFER = 5000
+"""Queued table writes before Faust holds the streams back (its default is 100)."""
+
+
 def create_app(settings: Settings) -> faust.App:
     """The citywatch Faust app: raw-bytes topics, acks=all, changelog-backed tables."""
     brokers = ";".join(f"kafka://{b}" for b in settings.kafka_bootstrap_list())
-    return faust.App(
+    app = faust.App(
         settings.app_id,
         broker=brokers,
         broker_credentials=broker_credentials(settings),
@@ -60,6 +64,12 @@ def create_app(settings: Settings) -> faust.App:
         stream_buffer_maxsize=2048,
         agent_supervisor="mode.OneForOneSupervisor",
     )
+    # Table writes are queued in the producer's buffer; over 100 queued, Faust stops
+    # delivering messages to the streams until they are sent, one at a time. A batch of
+    # 500 reports writes 500 entries, so the default stalls every batch; a commit still
+    # waits until the whole buffer is sent.
+    app.producer.buffer.max_messages = TABLE_WRITE_BUFFER
+    return app
 
 
 class Topics:
