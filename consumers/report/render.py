@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from consumers.common.documents import parse_time
 from consumers.report.queries import Figures, InspectionFigures, ResourceFigures
 from consumers.report.text import (
     action_label,
@@ -45,10 +46,18 @@ class Section:
     images: list[tuple[str, Path]] = field(default_factory=list)
 
 
+def _time(value: datetime | str) -> datetime:
+    return parse_time(value) if isinstance(value, str) else value
+
+
 def local(value: datetime | str) -> str:
     """``2025-07-01 08:00`` in China Standard Time."""
-    when = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
-    return when.astimezone(CST).strftime("%Y-%m-%d %H:%M")
+    return _time(value).astimezone(CST).strftime("%Y-%m-%d %H:%M")
+
+
+def _elapsed(since: datetime | str, at: datetime, unit_s: float) -> str:
+    """Units from ``since`` to ``at`` (never negative), one decimal."""
+    return f"{max((at - _time(since)).total_seconds(), 0.0) / unit_s:.1f}"
 
 
 def delta(now: int, before: int) -> str:
@@ -176,12 +185,7 @@ def _overdue_bullet(figures: InspectionFigures, lang: str) -> str:
 
 def days_overdue(deadline: datetime | str, at: datetime) -> str:
     """Days from the deadline to ``at``, one decimal (``2.5``)."""
-    when = (
-        datetime.fromisoformat(deadline.replace("Z", "+00:00"))
-        if isinstance(deadline, str)
-        else deadline
-    )
-    return f"{max((at - when).total_seconds(), 0.0) / 86400:.1f}"
+    return _elapsed(deadline, at, 86400)
 
 
 def inspection_sections(figures: InspectionFigures, lang: str) -> list[Section]:
@@ -258,8 +262,7 @@ def inspection_sections(figures: InspectionFigures, lang: str) -> list[Section]:
 
 def hours_since(when: datetime | str, at: datetime) -> str:
     """Hours from ``when`` to ``at``, one decimal (``5.5``)."""
-    start = datetime.fromisoformat(when.replace("Z", "+00:00")) if isinstance(when, str) else when
-    return f"{max((at - start).total_seconds(), 0.0) / 3600:.1f}"
+    return _elapsed(when, at, 3600)
 
 
 def _committed_bullet(figures: ResourceFigures, lang: str) -> str:
