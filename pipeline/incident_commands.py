@@ -68,12 +68,14 @@ def new_command(
     reason: str,
     role: str = "operator",
     at: datetime | None = None,
+    command_id: str | None = None,
     **fields: Any,
 ) -> IncidentCommand:
-    """A command with a fresh id, stamped now unless ``at`` is given."""
+    """A command with a fresh id (unless ``command_id`` is given), stamped now unless
+    ``at`` is given."""
     return IncidentCommand.model_validate(
         {
-            "command_id": uuid.uuid4().hex,
+            "command_id": command_id or uuid.uuid4().hex,
             "action": action,
             "incident_id": incident_id,
             "district": district,

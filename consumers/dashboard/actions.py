@@ -132,9 +132,6 @@ def _send_transition(
     request: Request, incident_id: str, district: dict[str, Any] | None, doc: dict[str, Any]
 ) -> bool:
     """Send the worker the lifecycle change of audit ``doc``; False when there is no topic."""
-    topic = request.app.state.config.incident_commands_topic
-    if topic is None:
-        return False
     command = new_command(
         "transition",
         incident_id,
@@ -144,22 +141,11 @@ def _send_transition(
         reason=doc["audit"]["reason"],
         at=datetime.fromisoformat(doc["@timestamp"]),
         to=doc["audit"]["status"],
-    ).model_copy(update={"command_id": doc["event"]["id"]})
-    audit: AuditLog = request.app.state.audit
-    try:
-        audit.send(
-            topic,
-            key=command.district,
-            value=command.model_dump(mode="json", exclude_none=True),
-            doc_id=doc["event"]["id"],
-        )
-    except (KafkaError, OSError) as exc:
-        raise HTTPException(
-            503,
-            detail=f"recorded as audit {doc['event']['id']} but the status change was not "
-            f"sent to {topic}: {exc!r}",
-        ) from exc
-    return True
+        command_id=doc["event"]["id"],
+    )
+    value = command.model_dump(mode="json", exclude_none=True)
+    topic = request.app.state.config.incident_commands_topic
+    return _send_command(request, topic, command.district, value, doc, "status change")
 
 
 @router.post("/warnings/{warning_id}/lift")
@@ -194,9 +180,6 @@ def lift_warning(request: Request, warning_id: str, body: Lift, who: Operator) -
 
 def _send_lift(request: Request, doc: dict[str, Any]) -> bool:
     """Send the worker the lift command of audit ``doc``; False when there is no topic."""
-    topic = request.app.state.config.commands_topic
-    if topic is None:
-        return False
     target = doc["audit"]["target"]
     command = {
         "action": "lift",
@@ -206,13 +189,28 @@ def _send_lift(request: Request, doc: dict[str, Any]) -> bool:
         "reason": doc["audit"]["reason"],
         "at": doc["@timestamp"],
     }
+    topic = request.app.state.config.commands_topic
+    return _send_command(request, topic, command["district"], command, doc, "lift command")
+
+
+def _send_command(
+    request: Request,
+    topic: str | None,
+    key: str,
+    command: dict[str, Any],
+    doc: dict[str, Any],
+    what: str,
+) -> bool:
+    """Send a command the audit record ``doc`` asked for; False when there is no topic."""
+    if topic is None:
+        return False
     audit: AuditLog = request.app.state.audit
     try:
-        audit.send(topic, key=command["district"], value=command, doc_id=doc["event"]["id"])
+        audit.send(topic, key=key, value=command, doc_id=doc["event"]["id"])
     except (KafkaError, OSError) as exc:
         raise HTTPException(
             503,
-            detail=f"recorded as audit {doc['event']['id']} but the lift command was not "
+            detail=f"recorded as audit {doc['event']['id']} but the {what} was not "
             f"sent to {topic}: {exc!r}",
         ) from exc
     return True
