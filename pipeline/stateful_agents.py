@@ -107,45 +107,36 @@ def register_stateful_agents(
         retention_s=settings.inspections_retention_s,
     )
 
-    def raw(name: str) -> faust.TopicT:
-        return app.topic(name, value_serializer="raw", key_serializer="raw")
-
     size, linger = settings.process_batch_size, settings.process_linger_s
 
-    @app.agent(raw(names.enriched), concurrency=1, name="citywatch.assess_readings")
-    async def assess_readings(stream: faust.StreamT) -> None:
-        async for events in stream.take_events(size, within=linger):
-            await handle_batch(stream, events, assessor.assess, publisher)
+    def batch_agent(
+        name: str,
+        topics: Sequence[str],
+        handle: Handler,
+        finish: Callable[[list[OutMessage]], list[OutMessage]] | None = None,
+    ) -> Any:
+        """An agent that handles batches of ``topics`` with ``handle`` on table state."""
+        channel = app.topic(*topics, value_serializer="raw", key_serializer="raw")
 
-    @app.agent(raw(names.commands), concurrency=1, name="citywatch.warning_commands")
-    async def warning_commands(stream: faust.StreamT) -> None:
-        async for events in stream.take_events(size, within=linger):
-            await handle_batch(stream, events, assessor.command, publisher)
+        async def agent(stream: faust.StreamT) -> None:
+            async for events in stream.take_events(size, within=linger):
+                await handle_batch(stream, events, handle, publisher, finish)
 
-    incidents_in = app.topic(
-        names.graded, names.incident_commands, value_serializer="raw", key_serializer="raw"
-    )
+        agent.__name__ = agent.__qualname__ = name
+        return app.agent(channel, concurrency=1, name=f"citywatch.{name}")(agent)
 
-    @app.agent(incidents_in, concurrency=1, name="citywatch.correlate_reports")
-    async def correlate_reports(stream: faust.StreamT) -> None:
-        async for events in stream.take_events(size, within=linger):
-            await handle_batch(
-                stream,
-                events,
-                correlator.handle,
-                publisher,
-                lambda out: coalesce(out, names.risk_inputs),
-            )
-
-    @app.agent(raw(names.risk_inputs), concurrency=1, name="citywatch.score_risk")
-    async def score_risk(stream: faust.StreamT) -> None:
-        async for events in stream.take_events(size, within=linger):
-            await handle_batch(stream, events, scorer.handle, publisher)
-
-    @app.agent(raw(names.tracked), concurrency=1, name="citywatch.track_inspections")
-    async def track_inspections(stream: faust.StreamT) -> None:
-        async for events in stream.take_events(size, within=linger):
-            await handle_batch(stream, events, tracker.handle, publisher)
+    agents = {
+        "assess_readings": batch_agent("assess_readings", [names.enriched], assessor.assess),
+        "warning_commands": batch_agent("warning_commands", [names.commands], assessor.command),
+        "correlate_reports": batch_agent(
+            "correlate_reports",
+            [names.graded, names.incident_commands],
+            correlator.handle,
+            lambda out: coalesce(out, names.risk_inputs),
+        ),
+        "score_risk": batch_agent("score_risk", [names.risk_inputs], scorer.handle),
+        "track_inspections": batch_agent("track_inspections", [names.tracked], tracker.handle),
+    }
 
     @app.timer(interval=settings.warnings_tick_interval_s)
     async def tick_warnings() -> None:
@@ -173,11 +164,7 @@ def register_stateful_agents(
         scorer.forget()
 
     return {
-        "assess_readings": assess_readings,
-        "warning_commands": warning_commands,
-        "correlate_reports": correlate_reports,
-        "score_risk": score_risk,
-        "track_inspections": track_inspections,
+        **agents,
         "assessor": assessor,
         "correlator": correlator,
         "scorer": scorer,
