@@ -26,10 +26,13 @@ from tests.integration.test_incidents_worker import (  # noqa: F401 - the scope 
 pytestmark = pytest.mark.integration
 
 
-def cli(scope, *args: str) -> subprocess.CompletedProcess:  # noqa: F811
+def cli(
+    deployment, *args: str, by: str = "张三", reason: str = "现场核实"
+) -> subprocess.CompletedProcess:
+    """An operator's ``citywatch`` command (``--by`` and ``--reason`` appended)."""
     return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *args],
-        env=scoped_env(scope),
+        [sys.executable, "-m", "pipeline.cli", *args, "--by", by, "--reason", reason],
+        env=scoped_env(deployment),
         capture_output=True,
         text=True,
         timeout=120,
@@ -94,21 +97,12 @@ def test_lifecycle_resources_split_and_risk_from_the_cli(scope, es, tmp_path):  
         assert risk, worker.logs()
 
         done = cli(
-            scope,
-            "incidents",
-            "status",
-            mall_id,
-            "--to",
-            "verified",
-            "--by",
-            "张三",
-            "--reason",
-            "现场核实",
+            scope, "incidents", "status", mall_id, "--to", "verified", by="张三", reason="现场核实"
         )
         assert done.returncode == 0, done.stderr + done.stdout + worker.logs()
         assert "incident.status" in done.stdout
         refused = cli(
-            scope, "incidents", "status", mall_id, "--to", "closed", "--by", "张三", "--reason", "x"
+            scope, "incidents", "status", mall_id, "--to", "closed", by="张三", reason="x"
         )
         assert refused.returncode == 1
         assert "cannot go from verified to closed" in refused.stderr
@@ -121,23 +115,12 @@ def test_lifecycle_resources_split_and_risk_from_the_cli(scope, es, tmp_path):  
             station,
             "--incident",
             mall_id,
-            "--by",
-            "李四",
-            "--reason",
-            "就近调派",
+            by="李四",
+            reason="就近调派",
         )
         assert done.returncode == 0, done.stderr + done.stdout + worker.logs()
         again = cli(
-            scope,
-            "resources",
-            "commit",
-            station,
-            "--incident",
-            mall_id,
-            "--by",
-            "李四",
-            "--reason",
-            "again",
+            scope, "resources", "commit", station, "--incident", mall_id, by="李四", reason="again"
         )
         assert again.returncode == 1 and "resource_unavailable" in again.stderr, again.stderr
 
@@ -158,35 +141,14 @@ def test_lifecycle_resources_split_and_risk_from_the_cli(scope, es, tmp_path):  
             for key in (f"{r['source']}:{r['report_id']}" for r in mall["reports"])
             if key != mall_id
         )
-        done = cli(
-            scope,
-            "incidents",
-            "split",
-            mall_id,
-            other,
-            "--by",
-            "张三",
-            "--reason",
-            "另一起火情",
-        )
+        done = cli(scope, "incidents", "split", mall_id, other, by="张三", reason="另一起火情")
         assert done.returncode == 0, done.stderr + done.stdout + worker.logs()
         found = wait_for(lambda f: other in f, es, scope)
         assert found[other]["report_count"] == 1
         assert found[mall_id]["report_count"] == 2
 
         for to in ("responding", "resolved"):
-            done = cli(
-                scope,
-                "incidents",
-                "status",
-                mall_id,
-                "--to",
-                to,
-                "--by",
-                "张三",
-                "--reason",
-                f"{to}",
-            )
+            done = cli(scope, "incidents", "status", mall_id, "--to", to, by="张三", reason=f"{to}")
             assert done.returncode == 0, done.stderr + done.stdout
         found = wait_for(lambda f: f.get(mall_id, {}).get("status") == "resolved", es, scope)
         history = [(c["from_status"], c["to_status"]) for c in found[mall_id]["status_history"]]

@@ -10,15 +10,18 @@ from __future__ import annotations
 import os
 import uuid
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from elasticsearch import helpers
 
 from consumers.report import generate_report, parse_since
 from pipeline.bootstrap import install_templates
+from pipeline.correlation import resource_document
 from pipeline.names import INDEX_KINDS
 from schemas import Warning
 from schemas.documents import warning_document
+from schemas.inspection_documents import inspection_counts_document, inspection_document
 from tests.alerts_support import incident_doc
 from tests.factories import warning_factory
 
@@ -110,14 +113,86 @@ def _warnings():
     return docs
 
 
+def _facility(kind: str, name: str, name_en: str) -> SimpleNamespace:
+    return SimpleNamespace(
+        kind=kind, name_zh=name, name_en=name_en, district="310101", lat=31.24, lon=121.49
+    )
+
+
+def _resources():
+    """Two resources committed 3 h and 1 h before NOW, one released again."""
+    rows = [
+        ("fs-r1", "committed", 3, _facility("fire_station", "外滩消防站", "Bund Fire Station")),
+        ("mt-r2", "committed", 1, _facility("medical_team", "黄浦医疗队", "Huangpu Medical Team")),
+        ("fs-r3", "available", 2, _facility("fire_station", "南京路消防站", "Nanjing Rd Station")),
+    ]
+    return [
+        resource_document(
+            rid,
+            status,
+            incident_id="hotline_119:r-rep-1" if status == "committed" else None,
+            last_incident_id="hotline_119:r-rep-1",
+            by="王值班",
+            at=NOW - timedelta(hours=hours),
+            reason=None,
+            facility=facility,
+            event_id=f"{rid}:c{n}:{status}",
+        )
+        for n, (rid, status, hours, facility) in enumerate(rows)
+    ]
+
+
+def _inspections():
+    """A major finding 2 days past its deadline, one not yet due, one rectified; the
+    district's counts."""
+    district = {"code": "310101", "name": "黄浦区", "name_en": "Huangpu"}
+
+    def finding(fid: str, deadline_days: int, rectified: bool) -> dict:
+        inspected = NOW - timedelta(days=10)
+        deadline = NOW + timedelta(days=deadline_days)
+        data = {
+            "finding_id": fid,
+            "site": {
+                "name": f"某小区 {fid}",
+                "kind": "community",
+                "location": {"lat": 31.23, "lon": 121.48, "crs": "wgs84"},
+            },
+            "site_key": f"site-{fid}",
+            "district_code": "310101",
+            "hazard": "消防通道堵塞",
+            "hazard_level": "major" if deadline_days < 0 else "general",
+            "inspected_at": inspected.isoformat(),
+            "deadline": deadline.isoformat(),
+            "rectified_at": (NOW - timedelta(days=1)).isoformat() if rectified else None,
+            "escalations": 2 if deadline_days < 0 else 0,
+            "updated_at": NOW.isoformat(),
+        }
+        status = "rectified" if rectified else ("overdue" if deadline_days < 0 else "open")
+        return inspection_document(data, status=status, district=district)
+
+    docs = [finding("f-1", -2, False), finding("f-2", 3, False), finding("f-3", -5, True)]
+    totals = {"total": 3, "open": 2, "overdue": 1, "rectified": 1, "major_open": 1}
+    counts = inspection_counts_document(
+        "310101", totals, {"community": totals}, NOW, district=district
+    )
+    return docs, counts
+
+
 @pytest.fixture(scope="module")
 def scope(es, settings):
     prefix = f"cwreport-{uuid.uuid4().hex[:12]}"
     scope = settings.model_copy(update={"index_prefix": prefix})
     install_templates(es, scope)
+    findings, counts = _inspections()
     actions = [
         {"_index": f"{prefix}-{kind}", "_id": d["event"]["id"], "_source": d}
-        for kind, docs in (("incidents", _incidents()), ("warnings", _warnings()))
+        for kind, docs in (
+            ("incidents", _incidents()),
+            ("warnings", _warnings()),
+            ("resources", _resources()),
+            ("inspections", findings),
+            ("inspection-counts", [counts]),
+        )
         for d in docs
     ]
     helpers.bulk(es, actions, refresh="wait_for")
@@ -170,6 +245,36 @@ def test_english_report_counts_and_charts(scope, es, tmp_path):
         assert f"charts/{png.name}" in md
     page = files.html.read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") == 3 and "<table>" in page
+
+
+def test_inspection_and_resource_sections_match_elasticsearch(scope, es, tmp_path):
+    files = generate_report(scope, since="24h", lang="en", out_dir=tmp_path, now=NOW, es=es)
+    md = files.markdown.read_text(encoding="utf-8")
+    prefix = scope.index_prefix
+    overdue = es.count(
+        index=f"{prefix}-inspections",
+        query={
+            "bool": {
+                "filter": [
+                    {"terms": {"inspection.status": ["open", "overdue"]}},
+                    {"range": {"inspection.deadline": {"lt": NOW.isoformat()}}},
+                ]
+            }
+        },
+    )["count"]
+    committed = es.count(
+        index=f"{prefix}-resources", query={"term": {"resource.status": "committed"}}
+    )["count"]
+    assert (overdue, committed) == (1, 2)
+    assert f"- Findings overdue: **{overdue}** (of which major hazards 1)" in md
+    assert "| Huangpu | 某小区 f-1 | community | major hazard |" in md
+    assert "| 2.0 | 2 |" in md  # two days overdue, escalated twice
+    assert "| Huangpu | 3 | 2 | 1 | 1 | 1 |" in md  # the district's counts
+    assert (
+        f"- Resources committed: **{committed}** (fire and rescue station 1, medical team 1)" in md
+    )
+    assert "| fire and rescue station | Bund Fire Station | hotline_119:r-rep-1 | 王值班 |" in md
+    assert "| 3.0 |" in md and "Nanjing Rd Station" not in md
 
 
 def test_chinese_report(scope, es, tmp_path):
