@@ -198,23 +198,21 @@ def _number(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def _combine(weights: list[int], others_factor: float) -> float:
-    """The heaviest weight plus ``others_factor`` of the rest, capped at 100; 0 with none."""
-    if not weights:
-        return 0.0
-    top = max(weights)
-    return float(min(100.0, top + others_factor * (sum(weights) - top)))
-
-
 def _combine_counted(
-    weights: list[tuple[int, int]], others_factor: float, others_cap: float
+    weights: list[tuple[int, int]], others_factor: float, others_cap: float = 100.0
 ) -> float:
-    """:func:`_combine` over ``(weight, count)`` pairs, the others' share capped."""
+    """The heaviest weight plus ``others_factor`` of the rest (at most ``others_cap``),
+    capped at 100, over ``(weight, count)`` pairs; 0 with none."""
     if not weights:
         return 0.0
     top = max(w for w, _ in weights)
     rest = sum(w * n for w, n in weights) - top
     return float(min(100.0, top + min(others_cap, others_factor * rest)))
+
+
+def _combine(weights: list[int], others_factor: float) -> float:
+    """:func:`_combine_counted` of single weights, the others' share not capped."""
+    return _combine_counted([(w, 1) for w in weights], others_factor)
 
 
 def _instant(value: Any, what: str) -> datetime:

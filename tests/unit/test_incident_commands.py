@@ -4,7 +4,7 @@ changes, splits, resources committed and released, and refusals as dead letters.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -209,7 +209,11 @@ def test_split_command_moves_a_report_out(glue):
     assert {k: v.decode() for k, v in dead.headers}["citywatch.error_code"] == "invalid_split"
 
 
-def test_commands_leave_the_record_time_alone():
+def test_a_command_keeps_the_time_and_id_it_is_given():
     at = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
-    cmd = new_command("transition", FIRE, HUANGPU, by="a", reason="b", to="verified", at=at)
-    assert cmd.at == at and cmd.at - at == timedelta(0)
+    cmd = new_command(
+        "transition", FIRE, HUANGPU, by="a", reason="b", to="verified", at=at, command_id="audit-1"
+    )
+    assert (cmd.at, cmd.command_id) == (at, "audit-1")
+    fresh = new_command("transition", FIRE, HUANGPU, by="a", reason="b", to="verified")
+    assert fresh.command_id != "audit-1" and fresh.at > at
