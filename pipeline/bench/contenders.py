@@ -13,12 +13,14 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from elasticsearch import Elasticsearch, helpers
 from kafka import KafkaConsumer, KafkaProducer
 
+from pipeline.bench.cpu import CpuMeter, CpuSample, cpu_use
 from pipeline.clients import kafka_python_config
 from pipeline.settings import Settings
 
@@ -28,6 +30,8 @@ class Throughput:
     name: str
     events: int
     seconds: float
+    cpu: dict[str, Any] = field(default_factory=dict)
+    """Busy cores and the services' CPU µs per event over the measured span."""
 
     @property
     def per_second(self) -> float:
@@ -47,7 +51,9 @@ def produce_all(settings: Settings, topic: str, values: list[tuple[bytes, bytes]
     return time.perf_counter() - started
 
 
-def raw_consume(settings: Settings, topic: str, expected: int) -> Throughput:
+def raw_consume(
+    settings: Settings, topic: str, expected: int, meter: CpuMeter | None = None
+) -> Throughput:
     consumer = KafkaConsumer(
         topic,
         group_id=f"bench-raw-{os.getpid()}-{time.time_ns()}",
@@ -58,21 +64,27 @@ def raw_consume(settings: Settings, topic: str, expected: int) -> Throughput:
     )
     seen = 0
     started = None
+    first = None
     deadline = time.monotonic() + 300
     while seen < expected and time.monotonic() < deadline:
         for records in consumer.poll(timeout_ms=500).values():
             if started is None:
-                started = time.perf_counter()
+                started, first = time.perf_counter(), _sample(meter)
             seen += len(records)
     elapsed = time.perf_counter() - (started or time.perf_counter())
+    cpu = _use(meter, first, seen)
     consumer.close()
-    return Throughput("raw Kafka consume", seen, elapsed)
+    return Throughput("raw Kafka consume", seen, elapsed, cpu)
 
 
 def raw_bulk(
-    es: Elasticsearch, index: str, docs: list[tuple[str, bytes]], bulk_size: int
+    es: Elasticsearch,
+    index: str,
+    docs: list[tuple[str, bytes]],
+    bulk_size: int,
+    meter: CpuMeter | None = None,
 ) -> Throughput:
-    started = time.perf_counter()
+    started, first = time.perf_counter(), _sample(meter)
     for i in range(0, len(docs), bulk_size):
         chunk = docs[i : i + bulk_size]
         lines = []
@@ -83,11 +95,18 @@ def raw_bulk(
         if resp.get("errors"):
             raise RuntimeError("raw bulk had item errors")
     es.indices.refresh(index=index)
-    return Throughput("raw Elasticsearch bulk", len(docs), time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    return Throughput("raw Elasticsearch bulk", len(docs), elapsed, _use(meter, first, len(docs)))
 
 
 def naive_consumer(
-    settings: Settings, es: Elasticsearch, topic: str, index: str, expected: int, bulk_size: int
+    settings: Settings,
+    es: Elasticsearch,
+    topic: str,
+    index: str,
+    expected: int,
+    bulk_size: int,
+    meter: CpuMeter | None = None,
 ) -> Throughput:
     """What a user would write: poll, json.loads, helpers.bulk, commit."""
     consumer = KafkaConsumer(
@@ -100,6 +119,7 @@ def naive_consumer(
     )
     seen = 0
     started = None
+    first = None
     deadline = time.monotonic() + 600
     while seen < expected and time.monotonic() < deadline:
         batch = consumer.poll(timeout_ms=500)
@@ -111,14 +131,26 @@ def naive_consumer(
                 actions.append({"_index": index, "_id": doc["report_id"], "_source": doc})
         if actions:
             if started is None:
-                started = time.perf_counter()
+                started, first = time.perf_counter(), _sample(meter)
             helpers.bulk(es, actions, chunk_size=bulk_size)
             consumer.commit()
             seen += len(actions)
     es.indices.refresh(index=index)
     elapsed = time.perf_counter() - (started or time.perf_counter())
+    cpu = _use(meter, first, seen)
     consumer.close()
-    return Throughput("naive kafka-python -> ES consumer", seen, elapsed)
+    return Throughput("naive kafka-python -> ES consumer", seen, elapsed, cpu)
+
+
+def _sample(meter: CpuMeter | None) -> CpuSample | None:
+    return meter.sample() if meter else None
+
+
+def _use(meter: CpuMeter | None, first: CpuSample | None, events: int) -> dict[str, Any]:
+    """CPU use since ``first`` (nothing without a meter, or if nothing was measured)."""
+    if meter is None or first is None:
+        return {}
+    return cpu_use(first, meter.sample(), events)
 
 
 class WorkerUnderTest:
@@ -161,8 +193,12 @@ class WorkerUnderTest:
 
 
 def reports_indexed(es: Elasticsearch, index: str) -> int:
-    """Reports searchable in an incidents index (incidents hold their merged reports)."""
-    es.options(ignore_status=404).indices.refresh(index=index)
+    """Reports searchable in an incidents index (incidents hold their merged reports).
+
+    No refresh is forced: searchable means after the index's own refresh (every second),
+    as for any reader, and a forced refresh at every poll would load Elasticsearch with
+    work the pipeline does not cause.
+    """
     resp = es.options(ignore_status=404).search(
         index=index, size=0, aggs={"n": {"sum": {"field": "incident.report_count"}}}
     )

@@ -10,6 +10,7 @@ from kafka import KafkaAdminClient
 from rich.console import Console
 
 from pipeline.bench.contenders import Throughput, WorkerUnderTest, reports_indexed
+from pipeline.bench.cpu import CpuMeter, cpu_use
 from pipeline.clients import kafka_python_config
 from pipeline.names import INDEX_KINDS
 from pipeline.settings import DEPLOYMENT_FIELDS, Settings
@@ -23,6 +24,7 @@ def run_pipeline(
     console: Console,
     latency_s: float = 20,
     workers: int = 1,
+    meter: CpuMeter | None = None,
 ) -> dict[str, Any]:
     """The pipeline with ``workers`` worker processes in one consumer group (CPU summed,
     peak RSS of the largest process)."""
@@ -48,14 +50,16 @@ def run_pipeline(
         while reports_indexed(es, index) == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
         t0, cpu0 = time.perf_counter(), cpu_seconds()
+        sample0 = meter.sample() if meter else None
         first = reports_indexed(es, index)
         while time.monotonic() < deadline + 600:
             if reports_indexed(es, index) >= events:
                 break
-            time.sleep(0.1)
+            time.sleep(0.2)
         elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
         done = reports_indexed(es, index) - first
-        throughput = Throughput("citywatch pipeline end to end", done, elapsed)
+        use = cpu_use(sample0, meter.sample(), done) if meter and sample0 else {}
+        throughput = Throughput("citywatch pipeline end to end", done, elapsed, use)
         console.print(f"    pipeline: {throughput.per_second:.0f} events/s")
         rate = max(10.0, throughput.per_second / 2)
         console.print(f"    latency at {rate:.0f} events/s for {latency_s:.0f}s")

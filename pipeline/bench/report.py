@@ -44,8 +44,38 @@ def markdown(r: dict[str, Any]) -> str:
             f"| latency p95 at {lat['rate']:.0f}/s (s) | {lat['p95_s']:.3f} | | |",
             _row_max(f"latency p99 at {lat['rate']:.0f}/s (s)", round(lat["p99_s"], 3), 2.0),
         ]
+    lines += _cpu_lines(r)
     lines += ["", "Versions: " + ", ".join(f"{k} {v}" for k, v in r["versions"].items()), ""]
     return "\n".join(lines)
+
+
+def _cpu_lines(r: dict[str, Any]) -> list[str]:
+    """Busy cores and the local services' CPU per event for each contender, and what
+    the raw-bulk target would cost in CPU (when the services are local and measured)."""
+    measured = {name: t.get("cpu") or {} for name, t in r["throughput"].items()}
+    if not any(measured.values()):
+        return []
+    lines = [
+        "",
+        "| contender | busy cores (machine) | Kafka CPU µs/event | Elasticsearch CPU µs/event |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, cpu in measured.items():
+        lines.append(
+            f"| {name} | {cpu.get('busy_cores', '')} | {cpu.get('kafka_us_per_event', '')} | "
+            f"{cpu.get('elasticsearch_us_per_event', '')} |"
+        )
+    check = r.get("ceiling_check") or {}
+    if "cores_needed" in check:
+        lines += [
+            "",
+            f"At 0.8 × the raw bulk rate ({check['rate']:.0f} events/s), Elasticsearch "
+            f"indexing ({check['elasticsearch_us_per_doc']} µs per document) and validate + "
+            f"enrich + classify ({check['processing_us_per_event']} µs per event) alone take "
+            f"{check['cores_needed']} of the machine's {check['cores']} cores, before Kafka, "
+            "the clients and correlation.",
+        ]
+    return lines
 
 
 def _row(label: str, value: float | None, target: str, minimum: float) -> str:

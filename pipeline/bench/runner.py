@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import statistics
 import threading
@@ -16,6 +17,7 @@ from kafka import KafkaProducer
 from rich.console import Console
 
 from pipeline.bench.contenders import naive_consumer, produce_all, raw_bulk, raw_consume
+from pipeline.bench.cpu import CpuMeter, cores_needed
 from pipeline.bench.pipeline_run import cleanup, run_pipeline
 from pipeline.bootstrap import create_topics, install_templates
 from pipeline.clients import elasticsearch_client, kafka_python_config
@@ -111,6 +113,24 @@ def latency_at_rate(
     }
 
 
+def ceiling_check(
+    raw_bulk_rate: float, es_us_per_doc: float | None, processing_us: float
+) -> dict[str, Any]:
+    """The CPU that 0.8 × the raw bulk rate takes for two costs alone: Elasticsearch
+    indexing one document per event (as measured in the raw bulk) and validate + enrich +
+    classify in process. Kafka, the clients and the pipeline's other work come on top."""
+    rate = 0.8 * raw_bulk_rate
+    if es_us_per_doc is None:
+        return {"rate": round(rate, 1)}
+    return {
+        "rate": round(rate, 1),
+        "elasticsearch_us_per_doc": es_us_per_doc,
+        "processing_us_per_event": round(processing_us, 1),
+        "cores_needed": cores_needed(rate, es_us_per_doc + processing_us),
+        "cores": os.cpu_count(),
+    }
+
+
 def versions(es: Any, settings: Settings) -> dict[str, str]:
     nodes = es.nodes.info(filter_path="nodes.*.version")["nodes"]
     return {
@@ -125,8 +145,6 @@ def versions(es: Any, settings: Settings) -> dict[str, str]:
 
 
 def machine() -> dict[str, Any]:
-    import os
-
     cpu = next(
         (
             ln.split(":", 1)[1].strip()
@@ -156,11 +174,12 @@ def run_bench(
     values = [e.value for e in generated]
     keyed = [(e.key, e.value) for e in generated]
     results: dict[str, Any] = {"events": events, "bulk_size": settings.bulk_size}
+    meter = CpuMeter.local(scope)
 
     console.print(f"[bold]1/5[/bold] producing {events} events to {scope.topics().reports}")
     results["produce_s"] = produce_all(scope, scope.topics().reports, keyed)
     console.print("[bold]2/5[/bold] raw Kafka consume")
-    raw_k = raw_consume(scope, scope.topics().reports, events)
+    raw_k = raw_consume(scope, scope.topics().reports, events, meter)
     console.print("[bold]3/5[/bold] raw Elasticsearch bulk of the final documents")
     processor = build_processor(scope)
     origin = Origin(scope.topics().reports, 0, 0)
@@ -168,18 +187,25 @@ def run_bench(
     for v in values:
         out = processor.process(origin, v)[0]
         docs.append((dict(out.headers)["citywatch.doc_id"].decode(), out.value))
-    raw_b = raw_bulk(es, f"{scope.index_prefix}-incidents-rawbulk", docs, settings.bulk_size)
+    raw_b = raw_bulk(es, f"{scope.index_prefix}-incidents-rawbulk", docs, settings.bulk_size, meter)
     console.print("[bold]4/5[/bold] naive kafka-python -> Elasticsearch consumer")
     naive = naive_consumer(
-        scope, es, scope.topics().reports, f"{scope.index_prefix}-naive", events, settings.bulk_size
+        scope,
+        es,
+        scope.topics().reports,
+        f"{scope.index_prefix}-naive",
+        events,
+        settings.bulk_size,
+        meter,
     )
     console.print(f"[bold]5/5[/bold] citywatch end to end, {workers} worker process(es)")
-    pipe = run_pipeline(scope, es, events, workdir, console, latency_s, workers)
+    pipe = run_pipeline(scope, es, events, workdir, console, latency_s, workers, meter)
     results["throughput"] = {
         t.name: {
             "events": t.events,
             "seconds": round(t.seconds, 3),
             "per_second": round(t.per_second, 1),
+            "cpu": t.cpu,
         }
         for t in (raw_k, raw_b, naive, pipe["throughput"])
     }
@@ -192,6 +218,11 @@ def run_bench(
     results["worker"] = pipe["worker"]
     results["latency"] = pipe["latency"]
     results["processing_in_process"] = processing_cost(scope, values[: min(5000, len(values))])
+    results["ceiling_check"] = ceiling_check(
+        raw_b.per_second,
+        raw_b.cpu.get("elasticsearch_us_per_event"),
+        results["processing_in_process"]["cpu_us_per_event"],
+    )
     results["versions"] = versions(es, settings)
     results["machine"] = machine()
     results["at"] = datetime.now(UTC).isoformat(timespec="seconds")
