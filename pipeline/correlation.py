@@ -46,7 +46,13 @@ from pipeline.incidents.lifecycle import transition
 from pipeline.incidents.members import report_from_document
 from pipeline.incidents.records import IncidentUpdate, update_of
 from pipeline.incidents.resources import AVAILABLE, COMMITTED, commit, recommend, release
-from pipeline.incidents.state import CLOSED_STATUSES, DistrictIncidents, Incident, as_time
+from pipeline.incidents.state import (
+    CLOSED_STATUSES,
+    DistrictIncidents,
+    Incident,
+    as_time,
+    json_time,
+)
 from pipeline.names import TopicNames
 from pipeline.processing import DOC_ID_HEADER, Origin, OutMessage, deadletter_message
 from schemas.audit import audit_document
@@ -110,61 +116,69 @@ def _decode(value: Any) -> dict[str, Any] | None:
     return dict(value)
 
 
+def _without_none(form: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in form.items() if v is not None}
+
+
 def incident_document(report_doc: dict[str, Any], update: IncidentUpdate) -> dict[str, Any]:
     """The ``incidents`` document of an incident: the latest report's (``report_doc``,
-    updated in place), with the incident's identity, grade, place, members and histories."""
-    u = update.model_dump(mode="json")
+    updated in place), with the incident's identity, grade, place, members and histories.
+
+    It shares dicts with ``update`` (and the incident): serialise it before they change."""
     doc = report_doc
     body = doc["incident"]
+    first_reported_at = json_time(update.first_reported_at)
     body.update(
         {
-            "id": u["incident_id"],
-            "level": u["level"],
-            "type": u["type"],
-            "status": u["status"],
-            "report_count": u["report_count"],
-            "sources": u["sources"],
-            "first_reported_at": u["first_reported_at"],
-            "last_reported_at": u["last_reported_at"],
-            "reports": [{k: v for k, v in r.items() if v is not None} for r in u["reports"]],
-            "merge_history": [
-                {k: v for k, v in m.items() if v is not None} for m in u["merge_history"]
-            ],
-            "grade_history": [
-                {k: v for k, v in g.items() if v is not None} for g in u["grade_history"]
-            ],
+            "id": update.incident_id,
+            "level": update.level,
+            "type": update.type,
+            "status": update.status,
+            "report_count": update.report_count,
+            "sources": update.sources,
+            "first_reported_at": first_reported_at,
+            "last_reported_at": json_time(update.last_reported_at),
+            "reports": [_without_none(r.json_form()) for r in update.reports],
+            "merge_history": [_without_none(m.json_form()) for m in update.merge_history],
+            "grade_history": [_without_none(g.json_form()) for g in update.grade_history],
             "status_history": [
-                {k: v for k, v in c.items() if k != "incident_id"} for c in u["status_history"]
+                {k: v for k, v in c.json_form().items() if k != "incident_id"}
+                for c in update.status_history
             ],
-            "location": u["location"],
+            "location": update.location,
         }
     )
     if not body["status_history"]:
         body.pop("status_history")
-    for field in ("category", "district", "grid_cell", "address"):
-        if u.get(field) is not None:
-            body[field] = u[field]
+    for field, value in (
+        ("category", update.category),
+        ("district", update.district),
+        ("grid_cell", update.grid_cell),
+        ("address", update.address),
+    ):
+        if value is not None:
+            body[field] = value
         else:
             body.pop(field, None)
-    if u.get("exposure") is not None:
-        body["exposure"] = u["exposure"]
+    if update.exposure is not None:
+        body["exposure"] = update.exposure
     # otherwise the report's own exposure stays: the facilities around the latest report
-    if u.get("casualties"):
-        body["casualties"] = u["casualties"]
-    if u.get("economic_loss_cny") is not None:
-        body["economic_loss_cny"] = u["economic_loss_cny"]
-    if u.get("rule_id"):
-        body["rule"] = {**body.get("rule", {}), "id": u["rule_id"]}
-    geo = u.get("geo") or {}
+    if update.casualties:
+        body["casualties"] = update.casualties
+    if update.economic_loss_cny is not None:
+        body["economic_loss_cny"] = update.economic_loss_cny
+    if update.rule_id:
+        body["rule"] = {**body.get("rule", {}), "id": update.rule_id}
+    geo = update.geo or {}
     if geo.get("gcj02"):
         body["gcj02"] = geo["gcj02"]
     if geo.get("wgs84"):
         doc["geo"] = {"location": geo["wgs84"]}
-    doc["@timestamp"] = u["first_reported_at"]
+    doc["@timestamp"] = first_reported_at
     event = doc["event"]
-    event["id"] = u["incident_id"]
-    event["severity"] = u["level"]
-    event["category"] = [u["category"]] if u.get("category") else []
+    event["id"] = update.incident_id
+    event["severity"] = update.level
+    event["category"] = [update.category] if update.category else []
     return doc
 
 
@@ -283,8 +297,9 @@ class IncidentCorrelator:
             return [self._dead(origin, value, "correlate_failed", str(exc))]
         for gone in self.correlator.last_dropped:
             entry = self.table.pop(gone, None)
-            for item in (_decode(entry) or {}).get("_committed") or []:
-                self._committed_index().pop(item["resource_id"], None)
+            if self._has_commitments(gone):
+                for item in (_decode(entry) or {}).get("_committed") or []:
+                    self._committed_index().pop(item["resource_id"], None)
         # A redelivered report (already in the state) publishes the incident's current record
         # again: the state may have reached the changelog before a crash lost the output.
         out = [self._publish(key, state, update, report_doc)]
@@ -511,8 +526,9 @@ class IncidentCorrelator:
         if items:
             extra["_committed"] = items
         # one JSON text per entry: bytes cost far less memory in the table than objects
-        head = incident.__pydantic_serializer__.to_json(incident)
-        self.table[incident.incident_id] = head[:-1] + b"," + dumps(extra)[1:]
+        entry = incident.json_form()
+        entry.update(extra)
+        self.table[incident.incident_id] = dumps(entry)
 
     def _resources(self, update: IncidentUpdate) -> dict[str, Any] | None:
         items = []
@@ -529,10 +545,17 @@ class IncidentCorrelator:
         ):
             taken = self._committed_index()
             status = {rid: COMMITTED for rid in taken}
+            # what a recommendation reads of the record: the type, level, counts and place
+            needs = {
+                "type": update.type,
+                "level": update.level,
+                "casualties": update.casualties,
+                "geo": update.geo,
+            }
             recommended = [
                 {k: v for k, v in r.to_dict().items() if v is not None}
                 for r in recommend(
-                    update,
+                    needs,
                     self.registry,
                     status,
                     k=self.recommend_k,
@@ -540,8 +563,10 @@ class IncidentCorrelator:
                     max_distance_m=self.recommend_max_distance_m,
                 )
             ]
+        if not recommended and not committed:
+            return None
         out = {"recommended": recommended, "committed": committed}
-        return {k: v for k, v in out.items() if v} or None
+        return {k: v for k, v in out.items() if v}
 
     def _publish(
         self,

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any
 
 from pipeline.geo.sphere import Box, haversine_m
@@ -66,6 +67,8 @@ from pipeline.incidents.state import (
 )
 
 __all__ = ["Correlator", "correlate", "split", "update_of"]
+
+_seq = attrgetter("seq")
 
 
 def _overlaps(incident_box: tuple[float, float, float, float], box: Box) -> bool:
@@ -123,7 +126,8 @@ class Correlator:
             self.last_dropped = self.prune(state)
             return state, update_of(incident, state.key, "new", report_id=member.report_id)
         previous = incident.level
-        before = latest_grades(incident.members)
+        # a re-grade names the grade it replaces
+        before = latest_grades(incident.members) if action == "regrade" else {}
         incident.add(member)
         state.indexed(incident)
         if incident.type == UNCLASSIFIED and action == "regrade" and member.category:
@@ -181,31 +185,32 @@ class Correlator:
         if member.category is None:
             return None, "", "", None
         lat, lon = member.lat, member.lon
+        category, when = member.category, member.reported_at
         best: tuple[float, float, str] | None = None
-        chosen: tuple[Incident, str] | None = None
+        chosen: tuple[Incident, Member] | None = None
         cell_m = 111_320.0 * GRID_DEG * math.cos(math.radians(abs(lat) + GRID_DEG))
-        nearby = state.near_founders(lat, lon) if distance <= cell_m else state.incidents.values()
+        nearby = (
+            state.near_founders(lat, lon, distance)
+            if distance <= cell_m
+            else state.incidents.values()
+        )
         for incident in nearby:
-            if not incident.is_open or incident.category != member.category:
+            if incident.category != category or not incident.is_open:
                 continue
-            if not (
-                incident.first_reported_at - gap
-                <= member.reported_at
-                <= incident.last_reported_at + gap
-            ):
+            if not (incident.first_reported_at - gap <= when <= incident.last_reported_at + gap):
                 continue
-            founder = min(incident.members.values(), key=lambda m: m.seq)
-            nearest = (haversine_m(lat, lon, founder.lat, founder.lon), founder.key)
-            if nearest[0] > distance:
+            founder = min(incident.members.values(), key=_seq)
+            metres = haversine_m(lat, lon, founder.lat, founder.lon)
+            if metres > distance:
                 continue
-            rank = (nearest[0], -incident.last_activity_at.timestamp(), incident.incident_id)
+            rank = (metres, -incident.last_activity_at.timestamp(), incident.incident_id)
             if best is None or rank < best:
-                best, chosen = rank, (incident, nearest[1])
+                best, chosen = rank, (incident, founder)
         if chosen is None or best is None:
             return None, "", "", None
-        incident, nearest = chosen
+        incident, founder = chosen
         reason = (
-            f"same category {member.category}: {best[0]:.0f} m from founding report {nearest}, "
+            f"same category {category}: {best[0]:.0f} m from founding report {founder.key}, "
             f"within {gap.total_seconds() / 60:g} min of the incident's reports"
         )
         return incident, "merge", reason, best[0]
@@ -227,32 +232,23 @@ class Correlator:
         return result
 
     def prune(self, state: DistrictIncidents, now: datetime | None = None) -> list[str]:
-        """Drop incidents beyond the retention window or the size bound; returns their ids.
+        """Drop incidents beyond the retention window or the size bound; returns their ids
+        (those out of the window least recently active first, then those over the bound).
 
         Over the bound, the least recently active go first, down to nine tenths of it.
         """
         clock = now or state.watermark
         dropped: list[str] = []
         if clock is not None:
-            cutoff = clock - timedelta(seconds=self.retention_s)
-            if state.may_hold_activity_before(cutoff):
-                dropped = [i for i, inc in state.incidents.items() if inc.last_activity_at < cutoff]
-                kept = [
-                    inc.last_activity_at
-                    for i, inc in state.incidents.items()
-                    if inc.last_activity_at >= cutoff
-                ]
-                state.note_oldest(min(kept) if kept else clock)
-        excess = len(state.incidents) - len(dropped) - self.max_incidents
+            dropped = state.drop_inactive(clock - timedelta(seconds=self.retention_s))
+        excess = len(state.incidents) - self.max_incidents
         if excess > 0:
             # drop a tenth more than needed, so the sort runs once per many reports
             excess += self.max_incidents // 10
-            rest = sorted(
-                (inc.last_activity_at, i) for i, inc in state.incidents.items() if i not in dropped
-            )
-            dropped += [i for _, i in rest[:excess]]
-        for incident_id in dropped:
-            state.unindexed(state.incidents.pop(incident_id))
+            rest = sorted((inc.last_activity_at, i) for i, inc in state.incidents.items())
+            for _, incident_id in rest[:excess]:
+                state.drop(incident_id)
+                dropped.append(incident_id)
         return dropped
 
 

@@ -19,20 +19,30 @@ from collections.abc import Mapping
 from typing import Any
 
 from pipeline.incidents.errors import InvalidReport
-from pipeline.incidents.state import Member, as_time, report_key
+from pipeline.incidents.state import JsonRecord, Member, as_time, report_key
 
 UNCLASSIFIED = "unclassified"
 REQUIRED = ("report_id", "source", "reported_at", "type", "level")
 
 
 def as_mapping(report: Any) -> Mapping[str, Any]:
-    """A classified report as a mapping: dicts as they are, pydantic models dumped."""
+    """A classified report as a mapping: dicts as they are, pydantic models and records
+    (an :class:`~pipeline.incidents.records.IncidentUpdate`) in their JSON form."""
     if isinstance(report, Mapping):
         return report
+    if isinstance(report, JsonRecord):
+        return report.to_dict()
     dump = getattr(report, "model_dump", None)
     if dump is None:
         raise InvalidReport(f"a classified report must be a mapping, got {type(report).__name__}")
     return dump(mode="json")
+
+
+DOCUMENT_FIELDS = (
+    "report_id source reported_at updates_report_id category type level location "
+    "address district grid_cell casualties economic_loss_cny exposure rule"
+).split()
+"""The classified-report fields :func:`report_from_document` takes from a document."""
 
 
 def report_from_document(doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -44,11 +54,7 @@ def report_from_document(doc: Mapping[str, Any]) -> dict[str, Any]:
     geo: dict[str, Any] = {"wgs84": dict(wgs84)} if wgs84 else {}
     if body.get("gcj02"):
         geo["gcj02"] = dict(body["gcj02"])
-    keep = (
-        "report_id source reported_at updates_report_id category type level location "
-        "address district grid_cell casualties economic_loss_cny exposure rule"
-    ).split()
-    report = {k: body[k] for k in keep if body.get(k) is not None}
+    report = {k: v for k in DOCUMENT_FIELDS if (v := body.get(k)) is not None}
     report["geo"] = geo
     report.setdefault("category", None)
     return report
@@ -148,7 +154,9 @@ def latest_grades(members: Mapping[str, Member]) -> dict[str, Member]:
     """Chain root -> the member whose grade is the chain's latest."""
     groups: dict[str, list[Member]] = {}
     for key, member in members.items():
-        groups.setdefault(root_of(members, key), []).append(member)
+        # a member that follows nothing up is the root of its own chain
+        root = root_of(members, key) if member.updates else key
+        groups.setdefault(root, []).append(member)
     latest = {}
     for root, group in groups.items():
         follow_ups = [m for m in group if m.key != root]
@@ -158,6 +166,8 @@ def latest_grades(members: Mapping[str, Member]) -> dict[str, Member]:
 
 def level_setter(members: Mapping[str, Member]) -> Member:
     """The member whose latest grade sets the level: the most severe, newest among equals."""
+    if len(members) == 1:
+        return next(iter(members.values()))
     grades = list(latest_grades(members).values())
     top = min(m.level for m in grades)
     return max((m for m in grades if m.level == top), key=_newest)

@@ -9,7 +9,9 @@ the counts behind the level.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, Literal
 
 from pipeline.incidents.members import level_setter, updates_report_id
@@ -17,14 +19,16 @@ from pipeline.incidents.state import (
     ROMAN,
     GradeEntry,
     Incident,
+    JsonRecord,
     Member,
     MergeEntry,
-    Record,
     StatusChange,
+    json_time,
 )
 
 
-class ReportEntry(Record):
+@dataclass(slots=True, kw_only=True)
+class ReportEntry(JsonRecord):
     """A report of an incident, as listed in its record."""
 
     report_id: str
@@ -33,8 +37,18 @@ class ReportEntry(Record):
     level: int
     updates_report_id: str | None = None
 
+    def json_form(self) -> dict[str, Any]:
+        return {
+            "report_id": self.report_id,
+            "source": self.source,
+            "reported_at": json_time(self.reported_at),
+            "level": self.level,
+            "updates_report_id": self.updates_report_id,
+        }
 
-class IncidentUpdate(Record):
+
+@dataclass(slots=True, kw_only=True)
+class IncidentUpdate(JsonRecord):
     """The full incident record to index (``_id`` = ``incident_id``) after one change."""
 
     incident_id: str
@@ -81,6 +95,10 @@ def level_text(before: int, after: int) -> str:
     return f"{ROMAN[before]} -> {ROMAN[after]}" if before != after else f"stays {ROMAN[after]}"
 
 
+_arrival = attrgetter("reported_at", "seq")
+"""Oldest report first; arrival order between equal times."""
+
+
 def update_of(
     incident: Incident,
     district_key: str,
@@ -91,7 +109,7 @@ def update_of(
 ) -> IncidentUpdate:
     """The full record of ``incident`` to index after ``change``."""
     setter = level_setter(incident.members)
-    ordered = sorted(incident.members.values(), key=lambda m: (m.reported_at, m.seq))
+    ordered = sorted(incident.members.values(), key=_arrival)
     return IncidentUpdate(
         incident_id=incident.incident_id,
         district_key=district_key,

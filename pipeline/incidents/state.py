@@ -8,6 +8,11 @@ lifecycle history. The record published after each change is built in
 :mod:`pipeline.incidents.records`. ``to_dict`` / ``from_dict`` give the JSON form; a state that went
 through them behaves exactly like the original.
 
+The records are plain dataclasses (:class:`JsonRecord`): the correlator builds, changes and
+serialises them for every report, so they are not validated on the way and the JSON of
+those it writes for every report is built by hand (:meth:`JsonRecord.json_form`); the JSON
+form itself, and its validation when it is read back, are pydantic's.
+
 A report is named by its key ``<source>:<report_id>`` (:func:`report_key`); an incident's
 ``incident_id`` is the key of its founding report and never changes.
 
@@ -16,12 +21,18 @@ Times are timezone-aware datetimes, RFC 3339 in JSON. Points are WGS 84.
 
 from __future__ import annotations
 
+import heapq
+import math
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Self
+from functools import cache
+from typing import Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr
+import orjson
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 
+from pipeline.geo.sphere import EARTH_RADIUS_M
 from pipeline.incidents.errors import InvalidReport, UnknownIncident
 
 OUTSIDE = "outside"
@@ -74,7 +85,57 @@ class Record(BaseModel):
         return cls.model_validate(data)
 
 
-class Member(Record):
+@cache
+def _adapter(cls: type) -> TypeAdapter[Any]:
+    return TypeAdapter(cls)
+
+
+_TIME = TypeAdapter(datetime).serializer
+
+
+def json_time(value: datetime) -> str:
+    """A time as the records' JSON form writes it (RFC 3339, ``Z`` for UTC)."""
+    text: str = _TIME.to_python(value, mode="json")
+    return text
+
+
+class JsonRecord:
+    """Base of the incident records (dataclasses), with the JSON form of a :class:`Record`.
+
+    Built without validation. :meth:`to_dict` and :meth:`from_dict` go through pydantic, so
+    the JSON form and its validation are those of a pydantic model with the same fields
+    (``extra="forbid"``). :meth:`json_form` gives the same form for serialising at once
+    (:meth:`to_json`): the records written for every report build it by hand, which is
+    faster, and share their dicts and lists with it rather than copying them (a test
+    checks that both forms agree).
+    """
+
+    __slots__ = ()
+    __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-serialisable form (a copy)."""
+        data: dict[str, Any] = _adapter(type(self)).dump_python(self, mode="json")
+        return data
+
+    def json_form(self) -> dict[str, Any]:
+        """:meth:`to_dict`'s form, to serialise before the record changes: it may share
+        the record's dicts and lists."""
+        return self.to_dict()
+
+    def to_json(self) -> bytes:
+        """The JSON form as compact JSON text."""
+        return orjson.dumps(self.json_form())
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """The record back from :meth:`to_dict`'s form (validated)."""
+        record: Self = _adapter(cls).validate_python(data)
+        return record
+
+
+@dataclass(slots=True, kw_only=True)
+class Member(JsonRecord):
     """One report of an incident, with its own grade and counts (as classified)."""
 
     report_id: str
@@ -109,8 +170,27 @@ class Member(Record):
             geo["gcj02"] = dict(self.gcj02)
         return geo
 
+    def json_form(self) -> dict[str, Any]:
+        return {
+            "report_id": self.report_id,
+            "source": self.source,
+            "reported_at": json_time(self.reported_at),
+            "seq": self.seq,
+            "lat": self.lat,
+            "lon": self.lon,
+            "gcj02": self.gcj02,
+            "category": self.category,
+            "type": self.type,
+            "level": self.level,
+            "rule_id": self.rule_id,
+            "casualties": self.casualties,
+            "economic_loss_cny": self.economic_loss_cny,
+            "updates": self.updates,
+        }
 
-class GradeEntry(Record):
+
+@dataclass(slots=True, kw_only=True)
+class GradeEntry(JsonRecord):
     """One grading of the incident: every level change and every follow-up re-grade."""
 
     level: int
@@ -120,8 +200,19 @@ class GradeEntry(Record):
     reason: str
     change: Literal["initial", "up", "down", "same"]
 
+    def json_form(self) -> dict[str, Any]:
+        return {
+            "level": self.level,
+            "at": json_time(self.at),
+            "rule_id": self.rule_id,
+            "report_id": self.report_id,
+            "reason": self.reason,
+            "change": self.change,
+        }
 
-class MergeEntry(Record):
+
+@dataclass(slots=True, kw_only=True)
+class MergeEntry(JsonRecord):
     """One change of an incident's membership or a member's grade, for the audit."""
 
     action: Literal["merge", "split", "regrade"]
@@ -136,8 +227,22 @@ class MergeEntry(Record):
     updates_report_id: str | None = None
     distance_m: float | None = None
 
+    def json_form(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "report_id": self.report_id,
+            "source": self.source,
+            "at": json_time(self.at),
+            "by": self.by,
+            "reason": self.reason,
+            "incident_id": self.incident_id,
+            "updates_report_id": self.updates_report_id,
+            "distance_m": self.distance_m,
+        }
 
-class StatusChange(Record):
+
+@dataclass(slots=True, kw_only=True)
+class StatusChange(JsonRecord):
     """One lifecycle change: who, when and why (published and indexed as an event)."""
 
     event_id: str
@@ -150,8 +255,21 @@ class StatusChange(Record):
     reason: str
     at: datetime
 
+    def json_form(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "incident_id": self.incident_id,
+            "sequence": self.sequence,
+            "from_status": self.from_status,
+            "to_status": self.to_status,
+            "by": self.by,
+            "reason": self.reason,
+            "at": json_time(self.at),
+        }
 
-class Incident(Record):
+
+@dataclass(slots=True, kw_only=True)
+class Incident(JsonRecord):
     """An incident: the reports merged into it, its grade, and its audit trail."""
 
     incident_id: str
@@ -168,16 +286,16 @@ class Incident(Record):
     exposure: dict[str, Any] | None = None
     members: dict[str, Member]
     """Report key -> member, in arrival order; the first is the founding report."""
-    grade_history: list[GradeEntry] = []
-    merge_history: list[MergeEntry] = []
-    status_history: list[StatusChange] = []
+    grade_history: list[GradeEntry] = field(default_factory=list)
+    merge_history: list[MergeEntry] = field(default_factory=list)
+    status_history: list[StatusChange] = field(default_factory=list)
     last_activity_at: datetime
     """Latest report, split or lifecycle change; the retention window counts from it."""
     first_reported_at: datetime
     last_reported_at: datetime
     box: tuple[float, float, float, float]
     """``(south, west, north, east)`` around the members' points, in degrees."""
-    targets: list[str] = []
+    targets: list[str] = field(default_factory=list)
     """Keys of the reports the members follow up."""
 
     @classmethod
@@ -217,6 +335,30 @@ class Incident(Record):
         self.box = (min(lats), min(lons), max(lats), max(lons))
         self.targets = list(dict.fromkeys(m.updates for m in members if m.updates))
 
+    def json_form(self) -> dict[str, Any]:
+        return {
+            "incident_id": self.incident_id,
+            "category": self.category,
+            "type": self.type,
+            "level": self.level,
+            "status": self.status,
+            "location": self.location,
+            "address": self.address,
+            "district": self.district,
+            "geo": self.geo,
+            "grid_cell": self.grid_cell,
+            "exposure": self.exposure,
+            "members": {key: member.json_form() for key, member in self.members.items()},
+            "grade_history": [entry.json_form() for entry in self.grade_history],
+            "merge_history": [entry.json_form() for entry in self.merge_history],
+            "status_history": [change.json_form() for change in self.status_history],
+            "last_activity_at": json_time(self.last_activity_at),
+            "first_reported_at": json_time(self.first_reported_at),
+            "last_reported_at": json_time(self.last_reported_at),
+            "box": list(self.box),
+            "targets": self.targets,
+        }
+
     @property
     def founder(self) -> str:
         return next(iter(self.members))
@@ -239,16 +381,43 @@ def grid_cell_of(lat: float, lon: float) -> tuple[int, int]:
     return (int(lat // GRID_DEG), int(lon // GRID_DEG))
 
 
-class DistrictIncidents(Record):
+def _cells_between(low: float, high: float, cells: range) -> range:
+    """The grid rows (or columns) from ``low`` to ``high`` degrees, among ``cells``."""
+    return range(max(cells.start, int(low // GRID_DEG)), min(cells.stop, int(high // GRID_DEG) + 1))
+
+
+def degrees_around(lat: float, radius_m: float) -> tuple[float, float]:
+    """Half the height and width, in degrees, of a box holding every point within
+    ``radius_m`` (great-circle, plus a metre against rounding) of a point at ``lat``."""
+    d = (radius_m + 1.0) / EARTH_RADIUS_M
+    sin_d, cos_lat = math.sin(d), math.cos(math.radians(lat))
+    dlon = 180.0 if sin_d >= cos_lat else math.degrees(math.asin(sin_d / cos_lat))
+    return math.degrees(d), dlon
+
+
+@dataclass(kw_only=True)
+class DistrictIncidents(JsonRecord):
     """The recent incidents of one district (one Faust table value)."""
 
     key: str
     """District code, or ``"outside"``."""
-    incidents: dict[str, Incident] = {}
+    incidents: dict[str, Incident] = field(default_factory=dict)
     watermark: datetime | None = None
     """Latest report time seen; the retention window ends here."""
     seq: int = 0
     """Reports taken in so far (the next member's ``seq``)."""
+
+    def __post_init__(self) -> None:
+        # In-memory lookups (not in the JSON form), rebuilt after loading and kept up to
+        # date by the correlator: report key -> incident, follow-up target -> incident,
+        # founder grid cell -> incidents; None until indexed.
+        self._by_member: dict[str, str] | None = None
+        self._by_target: dict[str, str] = {}
+        self._grid: dict[tuple[int, int], set[str]] = {}
+        # A heap of (a lower bound of an incident's last activity, its id): an entry per
+        # incident (its last activity only grows), and those of dropped incidents until
+        # they come up.
+        self._activity: list[tuple[datetime, str]] = []
 
     @classmethod
     def empty(cls, key: str) -> DistrictIncidents:
@@ -264,84 +433,104 @@ class DistrictIncidents(Record):
                 f"out of the retention window); {len(self.incidents)} recent incident(s)"
             ) from None
 
-    # In-memory lookups, rebuilt after loading and kept up to date by the correlator:
-    # report key -> incident, follow-up target -> incident, founder grid cell -> incidents.
-    _by_member: dict[str, str] | None = PrivateAttr(default=None)
-    _by_target: dict[str, str] = PrivateAttr(default_factory=dict)
-    _grid: dict[tuple[int, int], set[str]] = PrivateAttr(default_factory=dict)
-    _oldest: datetime | None = PrivateAttr(default=None)
-    """A lower bound of the incidents' last activity (None: unknown)."""
-
-    def _private(self) -> dict[str, Any]:
-        """The lookups, indexed if need be (read through the private-attribute dict: a
-        private attribute read through the model costs a ``__getattr__`` call)."""
-        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
-        if private["_by_member"] is None:
+    def _indexed_lookups(self) -> dict[str, str]:
+        """Report key -> incident id, the lookups indexed first if need be."""
+        if self._by_member is None:
             self.reindex()
-        return private
-
-    def _lookups(self) -> dict[str, str]:
-        by_member: dict[str, str] = self._private()["_by_member"]
-        return by_member
+        assert self._by_member is not None
+        return self._by_member
 
     def reindex(self) -> None:
         """Rebuild the lookups from the incidents (after loading, or a split)."""
         self._by_member, self._by_target, self._grid = {}, {}, {}
-        self._oldest = None
+        self._activity = []
         for incident in self.incidents.values():
             self.indexed(incident)
 
     def indexed(self, incident: Incident) -> None:
         """Record ``incident``'s reports, follow-up targets and founder cell."""
-        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
-        by_member = private["_by_member"]
+        by_member = self._by_member
         if by_member is None:
             self.reindex()
             return
         incident_id = incident.incident_id
+        founder = incident.founder
+        if founder not in by_member:  # a new incident
+            heapq.heappush(self._activity, (incident.last_activity_at, incident_id))
         for key in incident.members:
             by_member[key] = incident_id
-        by_target = private["_by_target"]
+        by_target = self._by_target
         for target in incident.targets:
             by_target[target] = incident_id
-        oldest = private["_oldest"]
-        if oldest is not None and incident.last_activity_at < oldest:
-            private["_oldest"] = incident.last_activity_at
+        cell = self._founder_cell(incident)
+        self._grid.setdefault(cell, set()).add(incident_id)
+
+    @staticmethod
+    def _founder_cell(incident: Incident) -> tuple[int, int]:
         founder = incident.members[incident.founder]
-        private["_grid"].setdefault(grid_cell_of(founder.lat, founder.lon), set()).add(incident_id)
+        return grid_cell_of(founder.lat, founder.lon)
 
     def unindexed(self, incident: Incident) -> None:
         """Forget a dropped incident in the lookups."""
-        if self._by_member is None:
+        by_member = self._by_member
+        if by_member is None:
             return
+        incident_id = incident.incident_id
         for key in incident.members:
-            if self._by_member.get(key) == incident.incident_id:
-                del self._by_member[key]
+            if by_member.get(key) == incident_id:
+                del by_member[key]
         for target in incident.targets:
-            if self._by_target.get(target) == incident.incident_id:
+            if self._by_target.get(target) == incident_id:
                 del self._by_target[target]
-        for ids in self._grid.values():
-            ids.discard(incident.incident_id)
+        cell = self._founder_cell(incident)
+        ids = self._grid.get(cell)
+        if ids is not None:
+            ids.discard(incident_id)
+            if not ids:
+                del self._grid[cell]
 
-    def may_hold_activity_before(self, cutoff: datetime) -> bool:
-        """False only when no incident's last activity lies before ``cutoff``."""
-        oldest = self._private()["_oldest"]
-        return oldest is None or oldest < cutoff
+    def drop(self, incident_id: str) -> None:
+        """Drop an incident from the state (and the lookups)."""
+        self.unindexed(self.incidents.pop(incident_id))
 
-    def note_oldest(self, oldest: datetime) -> None:
-        """Record a lower bound of the incidents' last activity (after a full scan)."""
-        self._oldest = oldest
+    def drop_inactive(self, cutoff: datetime) -> list[str]:
+        """Drop the incidents whose last activity lies before ``cutoff``; returns their
+        ids, least recently active first."""
+        self._indexed_lookups()
+        heap, incidents = self._activity, self.incidents
+        found: dict[str, None] = {}
+        while heap and heap[0][0] < cutoff:
+            _, incident_id = heapq.heappop(heap)
+            incident = incidents.get(incident_id)
+            if incident is None or incident_id in found:
+                continue
+            if incident.last_activity_at < cutoff:
+                found[incident_id] = None
+            else:  # active since the entry was made: it moves up
+                heapq.heappush(heap, (incident.last_activity_at, incident_id))
+        for incident_id in found:
+            self.drop(incident_id)
+        return list(found)
 
-    def near_founders(self, lat: float, lon: float) -> list[Incident]:
+    def near_founders(
+        self, lat: float, lon: float, radius_m: float | None = None
+    ) -> list[Incident]:
         """Incidents whose founding report lies in the grid cells around a point (a
-        superset of those within :data:`GRID_DEG` of it)."""
-        grid = self._private()["_grid"]
+        superset of those within :data:`GRID_DEG` of it); with ``radius_m``, only in those
+        of these cells that the circle of that radius around the point reaches."""
+        self._indexed_lookups()
+        grid = self._grid
         incidents = self.incidents
         row, col = grid_cell_of(lat, lon)
+        rows, cols = range(row - 1, row + 2), range(col - 1, col + 2)
+        if radius_m is not None:
+            dlat, dlon = degrees_around(lat, radius_m)
+            rows = _cells_between(lat - dlat, lat + dlat, rows)
+            cols = _cells_between(lon - dlon, lon + dlon, cols)
         found = []
-        for dr in (-1, 0, 1):
-            for dc in (-1, 0, 1):
-                for incident_id in grid.get((row + dr, col + dc), ()):
+        for r in rows:
+            for c in cols:
+                for incident_id in grid.get((r, c), ()):
                     incident = incidents.get(incident_id)
                     if incident is not None:
                         found.append(incident)
@@ -349,11 +538,11 @@ class DistrictIncidents(Record):
 
     def incident_of(self, key: str) -> Incident | None:
         """The incident the report with this key belongs to, if any."""
-        incident = self.incidents.get(self._lookups().get(key, ""))
+        incident = self.incidents.get(self._indexed_lookups().get(key, ""))
         return incident if incident is not None and key in incident.members else None
 
     def incident_updating(self, key: str) -> Incident | None:
         """The incident holding a follow-up of the report with this key, if any."""
-        by_target = self._private()["_by_target"]
-        incident = self.incidents.get(by_target.get(key, ""))
+        self._indexed_lookups()
+        incident = self.incidents.get(self._by_target.get(key, ""))
         return incident if incident is not None and key in incident.targets else None

@@ -13,4 +13,3 @@ def test_the_environment_wins(monkeypatch):
 def test_the_cap_is_set_with_glibc(monkeypatch):
     monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
     assert limit_malloc_arenas(2) is True  # this machine runs glibc
-
