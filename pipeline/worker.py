@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import os
 from collections.abc import Mapping
@@ -93,9 +94,29 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
     limit_malloc_arenas()
     logging.getLogger("elastic_transport").setLevel(logging.WARNING)
     app, _agents = build_worker_app(settings)
+    settle_garbage_collector()
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
     quiet_root_logger(worker)
     worker.execute_from_commandline()
+
+
+GC_YOUNG_THRESHOLD = 10_000
+"""Allocations between collections of the youngest generation (Python's default is 700)."""
+
+
+def settle_garbage_collector() -> None:
+    """Fewer, cheaper garbage collections once the reference data is loaded.
+
+    The districts, facilities, rulebook and profiles live as long as the worker: frozen,
+    the collector no longer walks them. A worker allocates thousands of short-lived objects
+    per batch; most are freed by reference counting, and collecting the youngest
+    generation every 10,000 allocations instead of 700 lets them go before they are
+    promoted and walked again. Cycles wait a little longer; the memory bound is unchanged.
+    """
+    gc.collect()
+    gc.freeze()
+    _young, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
 
 
 def quiet_root_logger(worker: faust.Worker) -> None:

@@ -166,6 +166,10 @@ class FacilityRegistry:
                 raise ValueError(f"duplicate facility id {facility.id!r}")
             self._by_id[facility.id] = facility
         self._points = PointBuckets([(f.lat, f.lon) for f in self._facilities])
+        self._by_kind: dict[str, tuple[Facility, ...]] = {
+            kind: tuple(f for f in self._facilities if f.kind == kind)
+            for kind in {f.kind for f in self._facilities}
+        }
 
     @classmethod
     def from_file(cls, path: Path) -> FacilityRegistry:
@@ -201,6 +205,8 @@ class FacilityRegistry:
     def of_kind(self, *kinds: str) -> list[Facility]:
         """The facilities of the given kinds, in file order."""
         wanted = _kind_filter(kinds)
+        if len(kinds) == 1:  # the common call: one kind, listed once at load
+            return list(self._by_kind.get(kinds[0], ()))
         return [f for f in self._facilities if f.kind in wanted]
 
     def within(
