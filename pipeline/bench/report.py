@@ -75,6 +75,14 @@ def _cpu_lines(r: dict[str, Any]) -> list[str]:
             f"{check['cores_needed']} of the machine's {check['cores']} cores, before Kafka, "
             "the clients and correlation.",
         ]
+    if "naive_cores_needed" in check:
+        lines += [
+            "",
+            f"At 1.0 × the naive consumer ({check['naive_rate']:.0f} events/s), what the naive "
+            f"consumer kept busy plus validate + enrich + classify take "
+            f"{check['naive_cores_needed']} of {check['cores']} cores, before correlation and "
+            "the pipeline's extra Kafka hops.",
+        ]
     return lines
 
 

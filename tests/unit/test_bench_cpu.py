@@ -75,6 +75,9 @@ def test_cores_needed_and_the_ceiling_check():
         "cores": os.cpu_count(),
     }
     assert ceiling_check(15_000, None, 90.0) == {"rate": 12_000.0}
+    with_naive = ceiling_check(15_000, 70.0, 90.0, 9_000, 1.1)
+    assert with_naive["naive_rate"] == 9_000
+    assert with_naive["naive_cores_needed"] == 1.91  # 1.1 + 9,000 × 90 µs
 
 
 def _result(cpu: dict) -> dict:
@@ -94,7 +97,7 @@ def _result(cpu: dict) -> dict:
         "worker": {"cpu_us_per_event_end_to_end": 500, "peak_rss_mb": 200},
         "latency": {},
         "versions": {},
-        "ceiling_check": ceiling_check(10, 70.0, 90.0),
+        "ceiling_check": ceiling_check(10, 70.0, 90.0, 10, 1.0),
     }
 
 
@@ -102,4 +105,5 @@ def test_the_report_shows_service_cpu_when_measured():
     text = markdown(_result({"busy_cores": 1.9, "kafka_us_per_event": 40.0}))
     assert "| pipeline | 1.9 | 40.0 |  |" in text
     assert "alone take 0.0 of the machine's" in text
+    assert f"plus validate + enrich + classify take 1.0 of {os.cpu_count()} cores" in text
     assert "Kafka CPU" not in markdown(_result({}))
