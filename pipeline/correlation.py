@@ -563,10 +563,8 @@ class IncidentCorrelator:
                     max_distance_m=self.recommend_max_distance_m,
                 )
             ]
-        if not recommended and not committed:
-            return None
         out = {"recommended": recommended, "committed": committed}
-        return {k: v for k, v in out.items() if v}
+        return {k: v for k, v in out.items() if v} or None
 
     def _publish(
         self,

@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
-from pipeline.geo.sphere import Box, haversine_m
+from pipeline.geo.sphere import haversine_m
 from pipeline.incidents.members import (
     UNCLASSIFIED,
     as_mapping,
@@ -69,12 +69,6 @@ from pipeline.incidents.state import (
 __all__ = ["Correlator", "correlate", "split", "update_of"]
 
 _seq = attrgetter("seq")
-
-
-def _overlaps(incident_box: tuple[float, float, float, float], box: Box) -> bool:
-    south, west, north, east = incident_box
-    min_lon, min_lat, max_lon, max_lat = box
-    return south <= max_lat and north >= min_lat and west <= max_lon and east >= min_lon
 
 
 class Correlator:

@@ -22,7 +22,6 @@ Times are timezone-aware datetimes, RFC 3339 in JSON. Points are WGS 84.
 from __future__ import annotations
 
 import heapq
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,7 +31,7 @@ from typing import Any, ClassVar, Literal, Self
 import orjson
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
-from pipeline.geo.sphere import EARTH_RADIUS_M
+from pipeline.geo.sphere import circle_boxes
 from pipeline.incidents.errors import InvalidReport, UnknownIncident
 
 OUTSIDE = "outside"
@@ -386,15 +385,6 @@ def _cells_between(low: float, high: float, cells: range) -> range:
     return range(max(cells.start, int(low // GRID_DEG)), min(cells.stop, int(high // GRID_DEG) + 1))
 
 
-def degrees_around(lat: float, radius_m: float) -> tuple[float, float]:
-    """Half the height and width, in degrees, of a box holding every point within
-    ``radius_m`` (great-circle, plus a metre against rounding) of a point at ``lat``."""
-    d = (radius_m + 1.0) / EARTH_RADIUS_M
-    sin_d, cos_lat = math.sin(d), math.cos(math.radians(lat))
-    dlon = 180.0 if sin_d >= cos_lat else math.degrees(math.asin(sin_d / cos_lat))
-    return math.degrees(d), dlon
-
-
 @dataclass(kw_only=True)
 class DistrictIncidents(JsonRecord):
     """The recent incidents of one district (one Faust table value)."""
@@ -524,9 +514,10 @@ class DistrictIncidents(JsonRecord):
         row, col = grid_cell_of(lat, lon)
         rows, cols = range(row - 1, row + 2), range(col - 1, col + 2)
         if radius_m is not None:
-            dlat, dlon = degrees_around(lat, radius_m)
-            rows = _cells_between(lat - dlat, lat + dlat, rows)
-            cols = _cells_between(lon - dlon, lon + dlon, cols)
+            # (a metre more against rounding at the circle's edge)
+            boxes = circle_boxes(lat, lon, radius_m + 1.0)
+            rows = _cells_between(min(b[1] for b in boxes), max(b[3] for b in boxes), rows)
+            cols = _cells_between(min(b[0] for b in boxes), max(b[2] for b in boxes), cols)
         found = []
         for r in rows:
             for c in cols:
