@@ -20,7 +20,7 @@ from typing import Any
 from elasticsearch import Elasticsearch, helpers
 from kafka import KafkaConsumer, KafkaProducer
 
-from pipeline.bench.cpu import CpuMeter, CpuSample, cpu_use
+from pipeline.bench.cpu import CpuMeter, cpu_use, process_cpu_seconds
 from pipeline.clients import kafka_python_config
 from pipeline.settings import Settings
 
@@ -51,9 +51,7 @@ def produce_all(settings: Settings, topic: str, values: list[tuple[bytes, bytes]
     return time.perf_counter() - started
 
 
-def raw_consume(
-    settings: Settings, topic: str, expected: int, meter: CpuMeter | None = None
-) -> Throughput:
+def raw_consume(settings: Settings, topic: str, expected: int, meter: CpuMeter) -> Throughput:
     consumer = KafkaConsumer(
         topic,
         group_id=f"bench-raw-{os.getpid()}-{time.time_ns()}",
@@ -64,15 +62,15 @@ def raw_consume(
     )
     seen = 0
     started = None
-    first = None
+    first = meter.sample()
     deadline = time.monotonic() + 300
     while seen < expected and time.monotonic() < deadline:
         for records in consumer.poll(timeout_ms=500).values():
             if started is None:
-                started, first = time.perf_counter(), _sample(meter)
+                started, first = time.perf_counter(), meter.sample()
             seen += len(records)
     elapsed = time.perf_counter() - (started or time.perf_counter())
-    cpu = _use(meter, first, seen)
+    cpu = cpu_use(first, meter.sample(), seen)
     consumer.close()
     return Throughput("raw Kafka consume", seen, elapsed, cpu)
 
@@ -82,9 +80,9 @@ def raw_bulk(
     index: str,
     docs: list[tuple[str, bytes]],
     bulk_size: int,
-    meter: CpuMeter | None = None,
+    meter: CpuMeter,
 ) -> Throughput:
-    started, first = time.perf_counter(), _sample(meter)
+    started, first = time.perf_counter(), meter.sample()
     for i in range(0, len(docs), bulk_size):
         chunk = docs[i : i + bulk_size]
         lines = []
@@ -96,7 +94,8 @@ def raw_bulk(
             raise RuntimeError("raw bulk had item errors")
     es.indices.refresh(index=index)
     elapsed = time.perf_counter() - started
-    return Throughput("raw Elasticsearch bulk", len(docs), elapsed, _use(meter, first, len(docs)))
+    cpu = cpu_use(first, meter.sample(), len(docs))
+    return Throughput("raw Elasticsearch bulk", len(docs), elapsed, cpu)
 
 
 def naive_consumer(
@@ -106,7 +105,7 @@ def naive_consumer(
     index: str,
     expected: int,
     bulk_size: int,
-    meter: CpuMeter | None = None,
+    meter: CpuMeter,
 ) -> Throughput:
     """What a user would write: poll, json.loads, helpers.bulk, commit."""
     consumer = KafkaConsumer(
@@ -119,7 +118,7 @@ def naive_consumer(
     )
     seen = 0
     started = None
-    first = None
+    first = meter.sample()
     deadline = time.monotonic() + 600
     while seen < expected and time.monotonic() < deadline:
         batch = consumer.poll(timeout_ms=500)
@@ -131,26 +130,15 @@ def naive_consumer(
                 actions.append({"_index": index, "_id": doc["report_id"], "_source": doc})
         if actions:
             if started is None:
-                started, first = time.perf_counter(), _sample(meter)
+                started, first = time.perf_counter(), meter.sample()
             helpers.bulk(es, actions, chunk_size=bulk_size)
             consumer.commit()
             seen += len(actions)
     es.indices.refresh(index=index)
     elapsed = time.perf_counter() - (started or time.perf_counter())
-    cpu = _use(meter, first, seen)
+    cpu = cpu_use(first, meter.sample(), seen)
     consumer.close()
     return Throughput("naive kafka-python -> ES consumer", seen, elapsed, cpu)
-
-
-def _sample(meter: CpuMeter | None) -> CpuSample | None:
-    return meter.sample() if meter else None
-
-
-def _use(meter: CpuMeter | None, first: CpuSample | None, events: int) -> dict[str, Any]:
-    """CPU use since ``first`` (nothing without a meter, or if nothing was measured)."""
-    if meter is None or first is None:
-        return {}
-    return cpu_use(first, meter.sample(), events)
 
 
 class WorkerUnderTest:
@@ -172,9 +160,10 @@ class WorkerUnderTest:
 
     def cpu_seconds(self) -> float:
         assert self.proc is not None
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks = os.sysconf("SC_CLK_TCK")
-        return (int(fields[11]) + int(fields[12])) / ticks
+        seconds = process_cpu_seconds(self.proc.pid)
+        if seconds is None:
+            raise RuntimeError(f"the worker (pid {self.proc.pid}) is gone; see {self.log}")
+        return seconds
 
     def peak_rss_mb(self) -> float:
         assert self.proc is not None

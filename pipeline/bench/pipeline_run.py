@@ -22,9 +22,9 @@ def run_pipeline(
     events: int,
     workdir: Path,
     console: Console,
+    meter: CpuMeter,
     latency_s: float = 20,
     workers: int = 1,
-    meter: CpuMeter | None = None,
 ) -> dict[str, Any]:
     """The pipeline with ``workers`` worker processes in one consumer group (CPU summed,
     peak RSS of the largest process)."""
@@ -50,7 +50,7 @@ def run_pipeline(
         while reports_indexed(es, index) == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
         t0, cpu0 = time.perf_counter(), cpu_seconds()
-        sample0 = meter.sample() if meter else None
+        sample0 = meter.sample()
         first = reports_indexed(es, index)
         while time.monotonic() < deadline + 600:
             if reports_indexed(es, index) >= events:
@@ -58,7 +58,7 @@ def run_pipeline(
             time.sleep(0.2)
         elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
         done = reports_indexed(es, index) - first
-        use = cpu_use(sample0, meter.sample(), done) if meter and sample0 else {}
+        use = cpu_use(sample0, meter.sample(), done)
         throughput = Throughput("citywatch pipeline end to end", done, elapsed, use)
         console.print(f"    pipeline: {throughput.per_second:.0f} events/s")
         rate = max(10.0, throughput.per_second / 2)

@@ -213,7 +213,7 @@ def run_bench(
         meter,
     )
     console.print(f"[bold]5/5[/bold] citywatch end to end, {workers} worker process(es)")
-    pipe = run_pipeline(scope, es, events, workdir, console, latency_s, workers, meter)
+    pipe = run_pipeline(scope, es, events, workdir, console, meter, latency_s, workers)
     results["throughput"] = {
         t.name: {
             "events": t.events,
