@@ -57,6 +57,18 @@ def _java(java_home: Path | None) -> str:
     return java
 
 
+def new_cluster_id() -> str:
+    """A random KRaft cluster id, as Kafka's own ``Uuid.randomUuid`` makes them.
+
+    URL-safe base64 of 16 random bytes. Like Kafka, ids starting with ``-`` are drawn again:
+    the storage tool's argument parser would read such an id as an option (1 in 64 ids).
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 def start_kafka(
     settings: Settings, console: Console, security: KafkaSecurity | None = None
 ) -> None:
@@ -79,7 +91,7 @@ def start_kafka(
     java = _java(settings.local_kafka_java_home)
     jvm = kafka_jvm_args(settings, paths)
     if not (paths.data / "meta.properties").exists():
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = new_cluster_id()
         argv = [java, *jvm, "kafka.tools.StorageTool", "format"]
         argv += ["--cluster-id", cluster_id, "--config", str(paths.config)]
         argv += security.format_arguments() if security else []

@@ -71,3 +71,19 @@ def test_elasticsearch_yml_single_node_on_loopback(tmp_path):
 def test_elasticsearch_heap_is_explicit(tmp_path):
     s = _settings(tmp_path, local_es_heap="2g")
     assert elasticsearch_heap_options(s) == "-Xms2g\n-Xmx2g\n"
+
+
+def test_cluster_ids_never_start_with_a_dash(monkeypatch):
+    import base64
+    import uuid
+
+    from pipeline.services import manager
+
+    # 0xF8 as first byte encodes to "-" in URL-safe base64; the storage tool would read it
+    # as an option. The first draw is such an id, the second is not.
+    draws = iter([uuid.UUID(bytes=b"\xf8" + b"\x00" * 15), uuid.UUID(bytes=b"\x01" * 16)])
+    monkeypatch.setattr(manager.uuid, "uuid4", lambda: next(draws))
+    assert base64.urlsafe_b64encode(b"\xf8" + b"\x00" * 15).decode().startswith("-")
+    cluster_id = manager.new_cluster_id()
+    assert cluster_id == base64.urlsafe_b64encode(b"\x01" * 16).decode().rstrip("=")
+    assert len(cluster_id) == 22
