@@ -7,6 +7,7 @@ from typing import Any
 import faust
 
 from pipeline.clients import kafka_ssl_context
+from pipeline.faust_consumer import CommittedStartConsumer
 from pipeline.names import TopicNames
 from pipeline.settings import Settings
 
@@ -32,10 +33,20 @@ TABLE_WRITE_BUFFER = 5000
 """Queued table writes before Faust holds the streams back (its default is 100)."""
 
 
+class CitywatchApp(faust.App):
+    """A Faust app whose Kafka consumer starts partitions without a committed offset at
+    an explicit position (see :mod:`pipeline.faust_consumer`)."""
+
+    def _new_transport(self) -> Any:
+        transport = super()._new_transport()
+        transport.Consumer = CommittedStartConsumer
+        return transport
+
+
 def create_app(settings: Settings) -> faust.App:
     """The citywatch Faust app: raw-bytes topics, acks=all, changelog-backed tables."""
     brokers = ";".join(f"kafka://{b}" for b in settings.kafka_bootstrap_list())
-    app = faust.App(
+    app = CitywatchApp(
         settings.app_id,
         broker=brokers,
         broker_credentials=broker_credentials(settings),
