@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import MutableMapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -46,12 +46,14 @@ from pipeline.incidents.lifecycle import transition
 from pipeline.incidents.members import report_from_document
 from pipeline.incidents.records import IncidentUpdate, update_of
 from pipeline.incidents.resources import AVAILABLE, COMMITTED, commit, recommend, release
+from pipeline.incidents.retired import RetiredReports
 from pipeline.incidents.state import (
     CLOSED_STATUSES,
     DistrictIncidents,
     Incident,
     as_time,
     json_time,
+    report_key,
 )
 from pipeline.names import TopicNames
 from pipeline.processing import DOC_ID_HEADER, Origin, OutMessage, deadletter_message
@@ -60,6 +62,8 @@ from schemas.audit import audit_document
 log = logging.getLogger("citywatch.correlation")
 
 META_PREFIX = "district:"
+RETIRED_PER_MAX = 4
+"""Dropped incidents remembered per district, as a multiple of the incidents kept."""
 dumps = orjson.dumps
 """Compact UTF-8 JSON (the same values as ``json.dumps``; a float below 1e-4 or from 1e16
 up is written in orjson's shorter exponent form)."""
@@ -210,12 +214,15 @@ class IncidentCorrelator:
         self.recommend_k = recommend_k
         self.recommend_max_distance_m = recommend_max_distance_m
         self._districts: dict[str, DistrictIncidents] = {}
+        self._retired: dict[str, RetiredReports] = {}
+        """District -> the reports of its dropped incidents (their entries are tombstones)."""
         self._committed: dict[str, str] | None = None
         """resource id -> incident id, from the entries' ``_committed`` (built on first use)."""
 
     def forget(self) -> None:
         """Drop the in-memory district states (after a rebalance they are rebuilt)."""
         self._districts.clear()
+        self._retired.clear()
         self._committed = None
 
     def _state(self, key: str) -> DistrictIncidents:
@@ -233,12 +240,18 @@ class IncidentCorrelator:
         by_district: dict[str, dict[str, Incident]] = {}
         metas: dict[str, dict[str, Any]] = {}
         committed: dict[str, str] = {}
+        tombstones: list[tuple[str, str, datetime, list[str]]] = []
         for entry_key, raw in list(self.table.items()):
             value = _decode(raw)
             if not value:
                 continue
             if entry_key.startswith(META_PREFIX):  # written by earlier versions
                 metas[entry_key[len(META_PREFIX) :]] = value
+                continue
+            if "_retired" in value:
+                district = value.get("_district_key") or "outside"
+                at = as_time(value["last_activity_at"])
+                tombstones.append((district, entry_key, at, value["_retired"]))
                 continue
             body = {k: v for k, v in value.items() if not k.startswith("_")}
             by_district.setdefault(value.get("_district_key") or "outside", {})[entry_key] = (
@@ -267,6 +280,16 @@ class IncidentCorrelator:
                 seq=max(seq, meta.get("seq", 0)),
             )
         self._committed = committed
+        self._retired = {}
+        for district, incident_id, at, reports in sorted(tombstones, key=lambda t: t[2]):
+            self._retired_of(district).add(incident_id, at, reports)
+
+    def _retired_of(self, key: str) -> RetiredReports:
+        retired = self._retired.get(key)
+        if retired is None:
+            retired = RetiredReports(RETIRED_PER_MAX * self.correlator.max_incidents)
+            self._retired[key] = retired
+        return retired
 
     def handle(self, origin: Origin, value: bytes, now: datetime | None = None) -> list[OutMessage]:
         """A message of the correlator's stream: a classified report or an operator command."""
@@ -291,21 +314,49 @@ class IncidentCorrelator:
             ]
         key = (report.get("district") or {}).get("code") or "outside"
         state = self._state(key)
+        retired = self._retired.get(key)
+        if retired is not None:
+            dropped = retired.incident_of(
+                report_key(str(report.get("source")), str(report.get("report_id")))
+            )
+            if dropped is not None:
+                # a redelivery of a report whose incident was dropped: its last record,
+                # listing this report, is already published
+                log.debug("report of dropped incident %s delivered again", dropped)
+                return []
         try:
             state, update = self.correlator.correlate(state, report)
         except ValueError as exc:
             return [self._dead(origin, value, "correlate_failed", str(exc))]
-        for gone in self.correlator.last_dropped:
-            entry = self.table.pop(gone, None)
-            if self._has_commitments(gone):
-                for item in (_decode(entry) or {}).get("_committed") or []:
-                    self._committed_index().pop(item["resource_id"], None)
+        if self.correlator.last_dropped:
+            self._retire(key, state, self.correlator.last_dropped)
         # A redelivered report (already in the state) publishes the incident's current record
         # again: the state may have reached the changelog before a crash lost the output.
         out = [self._publish(key, state, update, report_doc)]
         if update.change == "new" or update.changed_level:
             out.append(self._risk_input(state.incidents.get(update.incident_id), update))
         return out
+
+    def _retire(self, key: str, state: DistrictIncidents, dropped: list[str]) -> None:
+        """Replace the entries of dropped incidents by tombstones listing their reports,
+        and delete the tombstones that have expired."""
+        retired = self._retired_of(key)
+        for gone in dropped:
+            entry = _decode(self.table.get(gone))
+            if entry is None:
+                continue
+            if self._has_commitments(gone):
+                for item in entry.get("_committed") or []:
+                    self._committed_index().pop(item["resource_id"], None)
+            reports = list(entry.get("members") or ())
+            at = entry["last_activity_at"]
+            tombstone = {"_district_key": key, "_retired": reports, "last_activity_at": at}
+            self.table[gone] = dumps(tombstone)
+            retired.add(gone, as_time(at), reports)
+        window = self.correlator.retention_s
+        cutoff = state.watermark - timedelta(seconds=window) if state.watermark else None
+        for expired in retired.expire(cutoff):
+            self.table.pop(expired, None)
 
     # --- commands -----------------------------------------------------------------------
 

@@ -1,0 +1,89 @@
+"""Reports of dropped incidents: a late redelivery changes nothing (pure, and in the glue)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from pipeline.correlation import IncidentCorrelator
+from pipeline.incidents import Correlator
+from pipeline.incidents.retired import RetiredReports
+from pipeline.processing import Origin
+from pipeline.settings import Settings
+from pipeline.worker import build_processor
+from tests.unit.test_correlation_glue import graded
+
+T0 = datetime(2026, 7, 1, 12, tzinfo=UTC)
+
+
+def test_remembers_the_reports_of_a_dropped_incident():
+    retired = RetiredReports(cap=10)
+    retired.add("a", T0, ["s:1", "s:2"])
+    assert retired.incident_of("s:1") == "a"
+    assert retired.incident_of("s:2") == "a"
+    assert retired.incident_of("s:3") is None
+
+
+def test_forgets_the_oldest_over_the_count():
+    retired = RetiredReports(cap=2)
+    for n in range(4):
+        retired.add(f"i{n}", T0 + timedelta(minutes=n), [f"s:{n}"])
+    assert retired.expire(None) == ["i0", "i1"]
+    assert len(retired) == 2
+    assert retired.incident_of("s:0") is None
+    assert retired.incident_of("s:3") == "i3"
+
+
+def test_forgets_those_out_of_the_window_even_when_dropped_late():
+    retired = RetiredReports(cap=100)
+    retired.add("new", T0 + timedelta(hours=5), ["s:new"])
+    retired.add("old", T0, ["s:old"])  # dropped after a newer one
+    assert retired.expire(T0 + timedelta(hours=1)) == ["old"]
+    assert retired.incident_of("s:old") is None
+    assert retired.incident_of("s:new") == "new"
+
+
+def test_a_key_taken_over_by_a_later_incident_stays_with_it():
+    retired = RetiredReports(cap=1)
+    retired.add("a", T0, ["s:1"])
+    retired.add("b", T0 + timedelta(minutes=1), ["s:1"])
+    assert retired.expire(None) == ["a"]
+    assert retired.incident_of("s:1") == "b"
+
+
+@pytest.fixture(scope="module")
+def processor():
+    return build_processor(Settings())
+
+
+def _reports(processor, n: int) -> list[bytes]:
+    # n reports in Pudong far enough apart (about 2 km) never to merge
+    return [
+        graded(processor, f"r{i}", "hotline_119", 60 - i, 31.15 + 0.02 * i, 121.62, "仓库起火")
+        for i in range(n)
+    ]
+
+
+def test_a_redelivered_report_of_a_dropped_incident_publishes_nothing(processor):
+    topics = Settings().topics()
+    table: dict = {}
+    glue = IncidentCorrelator(topics, Correlator(max_incidents=3), table)
+    reports = _reports(processor, 5)
+    origin = Origin(topics.graded, 0, 1)
+    for value in reports:
+        glue.correlate(origin, value)
+    # over the bound of 3, the least recently active went: r0, then r1; each entry is now
+    # a tombstone listing the incident's reports
+    assert json.loads(table["hotline_119:r1"])["_retired"] == ["hotline_119:r1"]
+    tomb = json.loads(table["hotline_119:r0"])
+    assert tomb["_retired"] == ["hotline_119:r0"]
+    assert "incident_id" not in tomb
+    assert glue.correlate(origin, reports[0]) == []
+    # after a rebalance the next owner rebuilds the same from the table
+    rebuilt = IncidentCorrelator(topics, Correlator(max_incidents=3), table)
+    assert rebuilt.correlate(origin, reports[0]) == []
+    # a report of an incident still kept is a duplicate and republishes its record
+    [again, *_] = rebuilt.correlate(origin, reports[4])
+    assert json.loads(again.value)["incident"]["id"] == "hotline_119:r4"
