@@ -151,3 +151,40 @@ def test_03_enrichment_raises_on_one_event(deployment: Deployment, scenario):
         "999 others flow. The fault is permanent for that event, so recovery is measured from "
         "the last event produced.",
     )
+
+
+@pytest.mark.fault_fast
+@pytest.mark.timeout(900)
+def test_14_two_workers_start_together_on_fresh_topics(deployment: Deployment, scenario):
+    result = scenario(
+        14,
+        "two workers start together on fresh topics",
+        "20,000 events wait on topics the group has never committed on; a second worker "
+        "starts as soon as the first is ready, and its join rebalances the group while the "
+        "first has fetched but not yet committed",
+    )
+    dep = deployment
+    events = list(synthetic_reports(20_000, seed=114, poison_ratio=0.05, run_id="s14"))
+    watched = {dep.topics.reports: expect_synthetic(events)}
+    assert dep.produce(dep.topics.reports, records_of(events)) == len(events)
+    first, second = dep.worker("first").start(), dep.worker("second")
+    first.wait_ready()
+    second.start().wait_ready()
+    fault_end = time.monotonic()
+    settled = settle(dep, watched, fault_end)
+    tally = check_invariants(dep.settings, dep.es, watched)
+    both = first.log_text() + second.log_text()
+    own = [] if "Traceback" not in both else ["a worker logged a traceback"]
+    for worker in (first, second):
+        if "bulk docs=" not in worker.log_text():
+            own.append(f"the {worker.name} worker never indexed a batch: no rebalance took place")
+    conclude(
+        result,
+        tally,
+        settled,
+        own,
+        notes="Partitions without a committed offset are sought to their start after every "
+        "rebalance, and nothing is committed past a start that was never acknowledged "
+        "(pipeline/faust_consumer.py); both workers indexed batches. The fault ends when "
+        "the second worker is ready.",
+    )
