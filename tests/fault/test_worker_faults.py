@@ -153,7 +153,6 @@ def test_03_enrichment_raises_on_one_event(deployment: Deployment, scenario):
     )
 
 
-@pytest.mark.fault_fast
 @pytest.mark.timeout(900)
 def test_14_two_workers_start_together_on_fresh_topics(deployment: Deployment, scenario):
     result = scenario(
