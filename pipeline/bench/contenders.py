@@ -186,9 +186,10 @@ def reports_indexed(es: Elasticsearch, index: str) -> int:
 
     No refresh is forced: searchable means after the index's own refresh (every second),
     as for any reader, and a forced refresh at every poll would load Elasticsearch with
-    work the pipeline does not cause.
+    work the pipeline does not cause. Until the index exists (404) or while its shard is
+    still starting (503, all shards failed), nothing is searchable yet: 0.
     """
-    resp = es.options(ignore_status=404).search(
+    resp = es.options(ignore_status=(404, 503)).search(
         index=index, size=0, aggs={"n": {"sum": {"field": "incident.report_count"}}}
     )
     return int((resp.get("aggregations") or {}).get("n", {}).get("value") or 0)
