@@ -62,8 +62,9 @@ from schemas.audit import audit_document
 log = logging.getLogger("citywatch.correlation")
 
 META_PREFIX = "district:"
-RETIRED_PER_MAX = 4
-"""Dropped incidents remembered per district, as a multiple of the incidents kept."""
+RETIRED_PER_MAX = 1
+"""Dropped incidents remembered per district, as a multiple of the incidents kept (the
+reports of the most recent drops: a redelivery arrives within a backlog, not days later)."""
 dumps = orjson.dumps
 """Compact UTF-8 JSON (the same values as ``json.dumps``; a float below 1e-4 or from 1e16
 up is written in orjson's shorter exponent form)."""
@@ -328,8 +329,9 @@ class IncidentCorrelator:
             state, update = self.correlator.correlate(state, report)
         except ValueError as exc:
             return [self._dead(origin, value, "correlate_failed", str(exc))]
-        if self.correlator.last_dropped:
-            self._retire(key, state, self.correlator.last_dropped)
+        dropped = state.take_dropped()
+        if dropped:
+            self._retire(key, state, dropped)
         # A redelivered report (already in the state) publishes the incident's current record
         # again: the state may have reached the changelog before a crash lost the output.
         out = [self._publish(key, state, update, report_doc)]
@@ -337,22 +339,24 @@ class IncidentCorrelator:
             out.append(self._risk_input(state.incidents.get(update.incident_id), update))
         return out
 
-    def _retire(self, key: str, state: DistrictIncidents, dropped: list[str]) -> None:
+    def _retire(self, key: str, state: DistrictIncidents, dropped: list[Incident]) -> None:
         """Replace the entries of dropped incidents by tombstones listing their reports,
         and delete the tombstones that have expired."""
         retired = self._retired_of(key)
-        for gone in dropped:
-            entry = _decode(self.table.get(gone))
-            if entry is None:
-                continue
+        for incident in dropped:
+            gone = incident.incident_id
             if self._has_commitments(gone):
-                for item in entry.get("_committed") or []:
+                for item in (self._entry(gone)).get("_committed") or []:
                     self._committed_index().pop(item["resource_id"], None)
-            reports = list(entry.get("members") or ())
-            at = entry["last_activity_at"]
-            tombstone = {"_district_key": key, "_retired": reports, "last_activity_at": at}
+            reports = list(incident.members)
+            at = incident.last_activity_at
+            tombstone = {
+                "_district_key": key,
+                "_retired": reports,
+                "last_activity_at": json_time(at),
+            }
             self.table[gone] = dumps(tombstone)
-            retired.add(gone, as_time(at), reports)
+            retired.add(gone, at, reports)
         window = self.correlator.retention_s
         cutoff = state.watermark - timedelta(seconds=window) if state.watermark else None
         for expired in retired.expire(cutoff):

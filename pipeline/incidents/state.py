@@ -408,6 +408,8 @@ class DistrictIncidents(JsonRecord):
         # incident (its last activity only grows), and those of dropped incidents until
         # they come up.
         self._activity: list[tuple[datetime, str]] = []
+        # Incidents dropped since the last take_dropped(), for their tombstones.
+        self._dropped: list[Incident] = []
 
     @classmethod
     def empty(cls, key: str) -> DistrictIncidents:
@@ -481,7 +483,14 @@ class DistrictIncidents(JsonRecord):
 
     def drop(self, incident_id: str) -> None:
         """Drop an incident from the state (and the lookups)."""
-        self.unindexed(self.incidents.pop(incident_id))
+        incident = self.incidents.pop(incident_id)
+        self.unindexed(incident)
+        self._dropped.append(incident)
+
+    def take_dropped(self) -> list[Incident]:
+        """The incidents dropped since the last call, in the order they were dropped."""
+        dropped, self._dropped = self._dropped, []
+        return dropped
 
     def drop_inactive(self, cutoff: datetime) -> list[str]:
         """Drop the incidents whose last activity lies before ``cutoff``; returns their
