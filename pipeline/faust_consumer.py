@@ -26,6 +26,9 @@ crawling one offset at a time after such a rebalance (see :meth:`_new_offset`).
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -34,6 +37,11 @@ from faust.types import TP
 from faust.utils.functional import consecutive_numbers
 
 from pipeline.errors import ConfigError
+
+log = logging.getLogger("citywatch.consumer")
+
+REWIND_AFTER_S = 10.0
+"""A partition whose start stays unacknowledged is sought back to it at most this often."""
 
 
 def head_acknowledged(start: int | None, handled: Iterable[int]) -> bool:
@@ -52,6 +60,7 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._start_offset: dict[TP, int] = {}
+        self._rewound_at: dict[TP, float] = {}
 
     async def seek_to_committed(self) -> Mapping[TP, int]:
         committed = await super().seek_to_committed()
@@ -105,16 +114,39 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
             # Faust's check, which lets the offset right after the committed one pass
             if acked[0] - committed > 1:
                 return None
-        elif not head_acknowledged(self._start_offset.get(tp), acked):
+        elif not head_acknowledged(start := self._start_offset.get(tp), acked):
+            if start is not None:
+                self._rewind(tp, start)
             return None
         run = next(consecutive_numbers(acked))
         del acked[: len(run)]
         self._acked_index[tp].difference_update(run)
         return run[-1] + 1
 
+    def _rewind(self, tp: TP, start: int) -> None:
+        """Seek ``tp`` back to its start: messages after it were handled while the ones from
+        the start on were dropped (delivered before the seek that follows a rebalance while
+        the streams were still held back). Without this the partition would commit nothing
+        until the next rebalance; the messages handled twice are written idempotently."""
+        now = time.monotonic()
+        if now - self._rewound_at.get(tp, -REWIND_AFTER_S) < REWIND_AFTER_S:
+            return
+        self._rewound_at[tp] = now
+        log.warning("%s: offsets from %d were never handled; reading them again", tp, start)
+
+        async def rewind() -> None:
+            try:
+                if tp in self.assignment():
+                    await self.seek(tp, start)
+            except Exception:  # a rebalance took the partition; the next owner starts over
+                log.exception("%s: could not seek back to %d", tp, start)
+
+        asyncio.ensure_future(rewind())
+
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
         for tp in revoked:
             self._start_offset.pop(tp, None)
+            self._rewound_at.pop(tp, None)
         await super().on_partitions_revoked(revoked)
 
     async def on_partitions_assigned(self, assigned: set[TP], generation_id: int = 0) -> None:

@@ -38,11 +38,16 @@ def _bookkeeping(committed=None, start=None, acked=(), gaps=()):
         consumer._gap[TP0].addi(begin, end)
     consumer._committed_offset = defaultdict(lambda: None, {TP0: committed})
     consumer._start_offset = {} if start is None else {TP0: start}
+    consumer.rewinds = []
+    consumer._rewind = lambda tp, at: consumer.rewinds.append((tp, at))
     return consumer
 
 
 def test_a_fresh_partition_commits_once_its_start_is_acknowledged():
-    assert _bookkeeping(start=0, acked=[2, 3])._new_offset(TP0) is None
+    blocked = _bookkeeping(start=0, acked=[2, 3])
+    assert blocked._new_offset(TP0) is None
+    # offsets 0 and 1 were dropped: the partition is read again from its start
+    assert blocked.rewinds == [(TP0, 0)]
     assert _bookkeeping(acked=[0, 1])._new_offset(TP0) is None  # start unknown
     consumer = _bookkeeping(start=0, acked=[0, 1, 2, 5])
     assert consumer._new_offset(TP0) == 3
