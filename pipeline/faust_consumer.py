@@ -26,6 +26,7 @@ crawling one offset at a time after such a rebalance (see :meth:`_new_offset`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Iterable, Mapping
@@ -140,7 +141,7 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
             except Exception:  # a rebalance took the partition; the next owner starts over
                 log.exception("%s: could not seek back to %d", tp, start)
 
-        self.add_future(rewind())  # a task of this service, joined when it stops
+        asyncio.ensure_future(rewind())
 
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
         for tp in revoked:
