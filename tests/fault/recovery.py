@@ -64,9 +64,18 @@ class LagProbe:
     def end_offsets(self) -> dict[TopicPartition, int]:
         return self.consumer.end_offsets(self.partitions)
 
-    def lag(self) -> int:
+    def lags(self) -> dict[TopicPartition, tuple[int, int | None]]:
+        """(end offset, committed offset or None) of every partition with lag."""
         committed = self.committed()
-        return sum(max(0, end - committed.get(tp, 0)) for tp, end in self.end_offsets().items())
+        return {
+            tp: (end, committed.get(tp))
+            for tp, end in self.end_offsets().items()
+            if end > committed.get(tp, 0)
+        }
+
+    def lag(self, lags: dict[TopicPartition, tuple[int, int | None]] | None = None) -> int:
+        found = self.lags() if lags is None else lags
+        return sum(end - (committed or 0) for end, committed in found.values())
 
 
 def count(es: Elasticsearch, index: str) -> int:
@@ -101,6 +110,8 @@ class Settled:
     expected: int
     trace: list[tuple[float, int, int]] = field(default_factory=list)
     """(seconds since the fault's end, lag, total) at every change while waiting."""
+    lagging: dict[str, str] = field(default_factory=dict)
+    """At the last poll: "committed/end" of every partition with lag, by "topic[p]"."""
 
     @property
     def within_limit(self) -> bool:
@@ -109,6 +120,9 @@ class Settled:
     def describe(self) -> str:
         if self.recovery_s is None:
             text = f"not settled: lag {self.lag}, {self.total}/{self.expected} documents"
+            if self.lagging:
+                shown = ", ".join(f"{tp} {o}" for tp, o in sorted(self.lagging.items())[:8])
+                text += f"; lagging (committed/end): {shown}"
         else:
             text = f"settled {self.recovery_s:.1f}s after the fault ended"
         return f"{text} (s, lag, documents: {self.trace[-8:]})"
@@ -134,10 +148,12 @@ def wait_settled(
     first_ok: float | None = None
     lag = total = -1
     trace: list[tuple[float, int, int]] = []
+    lags: dict[TopicPartition, tuple[int, int | None]] = {}
     with LagProbe(settings) as probe:
         while time.monotonic() < deadline:
             now = time.monotonic()
-            lag = probe.lag()
+            lags = probe.lags()
+            lag = probe.lag(lags)
             total = indexed_total(es, settings, members)
             if not trace or trace[-1][1:] != (lag, total):
                 trace.append((round(now - fault_end, 1), lag, total))
@@ -148,7 +164,8 @@ def wait_settled(
             else:
                 first_ok = None
             time.sleep(0.5)
-    return Settled(None, lag, total, expected, trace)
+    lagging = {f"{tp.topic}[{tp.partition}]": f"{c}/{end}" for tp, (end, c) in lags.items()}
+    return Settled(None, lag, total, expected, trace, lagging)
 
 
 def committed_on(settings: Settings, topic: str) -> dict[int, int]:
