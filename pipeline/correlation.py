@@ -329,9 +329,8 @@ class IncidentCorrelator:
             state, update = self.correlator.correlate(state, report)
         except ValueError as exc:
             return [self._dead(origin, value, "correlate_failed", str(exc))]
-        dropped = state.take_dropped()
-        if dropped:
-            self._retire(key, state, dropped)
+        if self.correlator.last_dropped:
+            self._retire(key, state, self.correlator.last_dropped)
         # A redelivered report (already in the state) publishes the incident's current record
         # again: the state may have reached the changelog before a crash lost the output.
         out = [self._publish(key, state, update, report_doc)]
@@ -346,7 +345,7 @@ class IncidentCorrelator:
         for incident in dropped:
             gone = incident.incident_id
             if self._has_commitments(gone):
-                for item in (self._entry(gone)).get("_committed") or []:
+                for item in self._entry(gone).get("_committed") or []:
                     self._committed_index().pop(item["resource_id"], None)
             reports = list(incident.members)
             at = incident.last_activity_at

@@ -37,7 +37,6 @@ that offset (:meth:`_held_back`), rather than committing nothing until the next 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections import Counter
@@ -201,7 +200,7 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
             except Exception:  # a rebalance took the partition; the next owner starts over
                 log.exception("%s: could not seek back to %d", tp, start)
 
-        asyncio.ensure_future(rewind())
+        self.add_future(rewind())  # a task of this service, joined when it stops
 
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
         for tp in revoked:

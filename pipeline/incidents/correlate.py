@@ -86,8 +86,8 @@ class Correlator:
         self.max_gap_s = max_gap_s
         self.retention_s = retention_s
         self.max_incidents = max_incidents
-        self.last_dropped: list[str] = []
-        """Ids of the incidents the last :meth:`correlate` dropped (retention, size bound)."""
+        self.last_dropped: list[Incident] = []
+        """The incidents the last :meth:`correlate` dropped (retention, size bound)."""
 
     def correlate(
         self,
@@ -225,14 +225,14 @@ class Correlator:
         state.reindex()
         return result
 
-    def prune(self, state: DistrictIncidents, now: datetime | None = None) -> list[str]:
-        """Drop incidents beyond the retention window or the size bound; returns their ids
+    def prune(self, state: DistrictIncidents, now: datetime | None = None) -> list[Incident]:
+        """Drop incidents beyond the retention window or the size bound; returns them
         (those out of the window least recently active first, then those over the bound).
 
         Over the bound, the least recently active go first, down to nine tenths of it.
         """
         clock = now or state.watermark
-        dropped: list[str] = []
+        dropped: list[Incident] = []
         if clock is not None:
             dropped = state.drop_inactive(clock - timedelta(seconds=self.retention_s))
         excess = len(state.incidents) - self.max_incidents
@@ -240,9 +240,7 @@ class Correlator:
             # drop a tenth more than needed, so the sort runs once per many reports
             excess += self.max_incidents // 10
             rest = sorted((inc.last_activity_at, i) for i, inc in state.incidents.items())
-            for _, incident_id in rest[:excess]:
-                state.drop(incident_id)
-                dropped.append(incident_id)
+            dropped += [state.drop(incident_id) for _, incident_id in rest[:excess]]
         return dropped
 
 

@@ -408,8 +408,6 @@ class DistrictIncidents(JsonRecord):
         # incident (its last activity only grows), and those of dropped incidents until
         # they come up.
         self._activity: list[tuple[datetime, str]] = []
-        # Incidents dropped since the last take_dropped(), for their tombstones.
-        self._dropped: list[Incident] = []
 
     @classmethod
     def empty(cls, key: str) -> DistrictIncidents:
@@ -481,20 +479,15 @@ class DistrictIncidents(JsonRecord):
             if not ids:
                 del self._grid[cell]
 
-    def drop(self, incident_id: str) -> None:
-        """Drop an incident from the state (and the lookups)."""
+    def drop(self, incident_id: str) -> Incident:
+        """Drop an incident from the state (and the lookups); returns it."""
         incident = self.incidents.pop(incident_id)
         self.unindexed(incident)
-        self._dropped.append(incident)
+        return incident
 
-    def take_dropped(self) -> list[Incident]:
-        """The incidents dropped since the last call, in the order they were dropped."""
-        dropped, self._dropped = self._dropped, []
-        return dropped
-
-    def drop_inactive(self, cutoff: datetime) -> list[str]:
-        """Drop the incidents whose last activity lies before ``cutoff``; returns their
-        ids, least recently active first."""
+    def drop_inactive(self, cutoff: datetime) -> list[Incident]:
+        """Drop the incidents whose last activity lies before ``cutoff``; returns them,
+        least recently active first."""
         self._indexed_lookups()
         heap, incidents = self._activity, self.incidents
         found: dict[str, None] = {}
@@ -507,9 +500,7 @@ class DistrictIncidents(JsonRecord):
                 found[incident_id] = None
             else:  # active since the entry was made: it moves up
                 heapq.heappush(heap, (incident.last_activity_at, incident_id))
-        for incident_id in found:
-            self.drop(incident_id)
-        return list(found)
+        return [self.drop(incident_id) for incident_id in found]
 
     def near_founders(
         self, lat: float, lon: float, radius_m: float | None = None

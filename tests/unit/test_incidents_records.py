@@ -202,7 +202,7 @@ def test_retention_drops_exactly_the_incidents_inactive_before_the_window():
                 transition_in(state, incident.incident_id, "verified", "op", "seen", at(n / 2))
         assert state.watermark is not None
         cutoff = state.watermark - timedelta(seconds=1800)
-        gone = set(correlator.last_dropped)
+        gone = {incident.incident_id for incident in correlator.last_dropped}
         assert gone == {i for i, inc in before.items() if inc.last_activity_at < cutoff}
         assert all(inc.last_activity_at >= cutoff for inc in state.incidents.values())
         grid_ids = {i for ids in state._grid.values() for i in ids}
