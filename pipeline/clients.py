@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ssl
-from typing import Any
-
-from elasticsearch import Elasticsearch
+from typing import TYPE_CHECKING, Any
 
 from pipeline.settings import Settings
+
+if TYPE_CHECKING:  # the full client is imported by the tools that use it, not the worker
+    from elasticsearch import Elasticsearch
 
 
 def kafka_python_config(settings: Settings) -> dict[str, Any]:
@@ -39,6 +40,8 @@ def kafka_ssl_context(settings: Settings) -> ssl.SSLContext | None:
 
 def elasticsearch_client(settings: Settings, **overrides: Any) -> Elasticsearch:
     """An Elasticsearch client configured from settings."""
+    from elasticsearch import Elasticsearch
+
     return Elasticsearch(**{**_es_kwargs(settings), **overrides})
 
 
@@ -57,9 +60,8 @@ def _es_kwargs(settings: Settings) -> dict[str, Any]:
     return kwargs
 
 
-def elasticsearch_async_client(settings: Settings, **overrides: Any) -> Any:
-    """An AsyncElasticsearch client for the worker; retries are the worker's own."""
-    from elasticsearch import AsyncElasticsearch
+def elasticsearch_bulk_client(settings: Settings) -> Any:
+    """The worker's Elasticsearch client (bulk writes only; retries are the sink's own)."""
+    from pipeline.es_bulk import BulkClient
 
-    kwargs = {**_es_kwargs(settings), "max_retries": 0, "retry_on_timeout": False}
-    return AsyncElasticsearch(**{**kwargs, **overrides})
+    return BulkClient(settings)

@@ -16,7 +16,7 @@ from kafka import KafkaConsumer, TopicPartition
 from rich.console import Console
 from rich.progress import Progress
 
-from pipeline.clients import elasticsearch_async_client, kafka_python_config
+from pipeline.clients import elasticsearch_bulk_client, kafka_python_config
 from pipeline.processing import Origin
 from pipeline.retry import Backoff
 from pipeline.settings import Settings
@@ -45,7 +45,7 @@ async def _replay(settings: Settings, console: Console) -> ReplayReport:
     end = consumer.end_offsets(partitions)
     remaining = {tp for tp in partitions if end[tp] > consumer.position(tp)}
     indexer = OutputIndexer(names, settings.index_prefix)
-    es = elasticsearch_async_client(settings)
+    es = elasticsearch_bulk_client(settings)
     sink = BulkSink(es, backoff=Backoff(settings.retry_base_s, settings.retry_cap_s))
     report = ReplayReport()
     total = sum(end[tp] - consumer.position(tp) for tp in remaining)

@@ -13,7 +13,7 @@ import faust
 
 from pipeline.agents import register_agents
 from pipeline.app import create_app
-from pipeline.clients import elasticsearch_async_client
+from pipeline.clients import elasticsearch_bulk_client
 from pipeline.enrich import Enricher
 from pipeline.geo.districts import DistrictIndex
 from pipeline.geo.facilities import FacilityRegistry
@@ -59,7 +59,7 @@ def _sensor_locator(settings: Settings):
 def build_worker_app(settings: Settings) -> tuple[faust.App, Mapping[str, Any]]:
     """The Faust app with every agent registered, ready for ``faust.Worker``."""
     app = create_app(settings)
-    es = elasticsearch_async_client(settings)
+    es = elasticsearch_bulk_client(settings)
     agents = register_agents(app, settings, build_processor(settings), es)
 
     @app.on_before_shutdown.connect
