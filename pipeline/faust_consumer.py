@@ -86,63 +86,64 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
         self._held_since: dict[TP, tuple[int, float]] = {}
         self._rewound_to: dict[TP, tuple[int, float]] = {}
         self._seeks: Counter[TP] = Counter()
+        self._expect: dict[TP, int] = {}
         self._floors: dict[TP, int | None] = {}
 
     async def seek_to_committed(self) -> Mapping[TP, int]:
+        committed = await super().seek_to_committed()
         # only the streams' partitions: table changelogs are read by recovery and standbys
         # from offsets of their own, and Faust commits nothing for them
         acking = self.app.topics.acks_enabled_for
-        # every one of them is sought (aiokafka's seek, or the one below): a batch fetched
-        # before this is stale for them, from now on (see getmany)
-        self._seeks.update(
-            TP(tp.topic, tp.partition) for tp in self.assignment() if acking(tp.topic)
-        )
-        committed = await super().seek_to_committed()
         fresh = [tp for tp, offset in committed.items() if not offset and acking(tp.topic)]
         self._start_offset = {TP(tp.topic, tp.partition): o for tp, o in committed.items() if o}
         if fresh:
             starts = await self._thread.call_thread(self._seek_to_reset_position, fresh)
             self._start_offset.update(starts)
+        # every stream partition has been sought: aiokafka's seek, or the one above
+        sought = {tp: o for tp, o in self._start_offset.items() if acking(tp.topic)}
+        self._sought(sought)
         return committed
 
     async def perform_seek(self) -> None:
         await super().perform_seek()
         # nothing awaited since Faust set the read offsets for the positions sought
-        acking = self.app.topics.acks_enabled_for
-        for tp in self.assignment():
-            if acking(tp.topic):
-                key = TP(tp.topic, tp.partition)
-                self._floors[key] = self._read_offset.get(key)
+        for tp in self._expect:
+            self._floors[tp] = self._read_offset.get(tp)
 
     async def seek(self, partition: TP, offset: int) -> None:
-        tp = TP(partition.topic, partition.partition)
-        self._seeks[tp] += 1
-        self._floors[tp] = offset if offset else None  # the read offset Faust sets
         await super().seek(partition, offset)
+        tp = TP(partition.topic, partition.partition)
+        self._sought({tp: offset})
+        self._floors[tp] = offset if offset else None  # the read offset Faust set
+
+    def _sought(self, positions: Mapping[TP, int]) -> None:
+        """Partitions whose fetch position has just been set: the next record of each is
+        expected at that position (see :meth:`getmany`)."""
+        self._expect.update(positions)
+        self._seeks.update(positions.keys())
 
     async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Message]]:
-        """Faust's batch of records, less those of a partition sought after the batch was
-        fetched: its position was set again (at or below them), so they are fetched again.
-        A seek is counted before it is made, so a batch that arrives after the count may
-        be one fetched from the new position; only the records of batches that arrived
-        before it are left out.
+        """Faust's batch of records, less those of a partition fetched before it was sought.
 
-        Delivered, each would record a read offset past that position, and the fetch loop
-        would drop the messages fetched again below it as already read. The message being
-        delivered while the seek is made still records its offset when it is done; so the
-        first record of a partition after a seek sets the read offset back to the one the
-        seek set, just before the fetch loop reads it.
+        The consumer's thread may be fetching while a seek is made; what it returns then
+        can come from the old position. After a seek, a record of the partition is taken
+        only at the position sought, or from a fetch that began after the seek was done;
+        the others are left out, and are fetched again from the new position. Delivered,
+        each would record a read offset past that position, and the fetch loop would drop
+        the messages fetched again below it as already read. The message being delivered
+        while the seek is made still records its offset when it is done; so the first
+        record taken after a seek sets the read offset back to the one the seek set, just
+        before the fetch loop reads it.
         """
-        seeks: Counter[TP] | None = None
-        floors = self._floors
+        began = self._seeks.copy()
+        expect, floors = self._expect, self._floors
         async for tp, message in super().getmany(timeout):
-            if seeks is None:
-                # the batch has just been fetched (nothing awaited since): note the seeks
-                seeks = self._seeks.copy()
-            elif self._seeks[tp] != seeks[tp]:
-                continue
-            if floors and tp in floors:
-                self._read_offset[tp] = floors.pop(tp)
+            if expect and tp in expect:
+                if message.offset != expect[tp] and self._seeks[tp] != began[tp]:
+                    continue
+                del expect[tp]
+                if tp in floors:
+                    self._read_offset[tp] = floors.pop(tp)
             yield tp, message
 
     async def _seek_to_reset_position(self, partitions: list[Any]) -> dict[TP, int]:
@@ -249,6 +250,7 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
             self._rewound_at.pop(tp, None)
             self._held_since.pop(tp, None)
             self._rewound_to.pop(tp, None)
+            self._expect.pop(tp, None)
             self._floors.pop(tp, None)
         await super().on_partitions_revoked(revoked)
 

@@ -2,6 +2,7 @@
 
 import time
 from collections import Counter, defaultdict
+from types import SimpleNamespace
 
 from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.types import TP
@@ -133,48 +134,73 @@ def test_the_wait_starts_again_when_the_commit_moved():
 
 
 class _Batches:
-    """Stands in for Faust's ``getmany``: yields a batch, running ``during`` after the
-    record at index ``at`` (as a seek made while the fetch loop delivers it)."""
+    """Stands in for Faust's ``getmany``: yields ``(tp, offset)`` records as messages,
+    running ``during`` before the record at index ``at`` (a seek made meanwhile)."""
 
-    def __init__(self, records, at=-1, during=None):
+    def __init__(self, records, at=None, during=None):
         self.records, self.at, self.during = records, at, during
 
     async def __call__(self, timeout):
-        for i, record in enumerate(self.records):
-            yield record
+        for i, (tp, offset) in enumerate(self.records):
             if i == self.at:
                 self.during()
+            yield tp, SimpleNamespace(offset=offset)
 
 
 async def _drain(consumer, monkeypatch, batches):
     monkeypatch.setattr(aiokafka_driver.Consumer, "getmany", batches, raising=False)
-    return [(tp.partition, m) async for tp, m in consumer.getmany(timeout=1.0)]
+    return [(tp.partition, m.offset) async for tp, m in consumer.getmany(timeout=1.0)]
+
+
+def _fetching():
+    consumer = object.__new__(CommittedStartConsumer)
+    consumer._seeks = Counter()
+    consumer._expect = {}
+    consumer._floors = {}
+    consumer._read_offset = {}
+    return consumer
+
+
+def _seek(consumer, tp, offset):
+    """What ``seek`` records once the position is set (Faust set the read offset)."""
+    consumer._sought({tp: offset})
+    consumer._floors[tp] = offset
+
+
+TP1 = TP("t", 1)
 
 
 async def test_records_fetched_before_their_partition_was_sought_are_not_delivered(
     monkeypatch,
 ):
-    consumer = object.__new__(CommittedStartConsumer)
-    consumer._seeks = Counter()
-    consumer._floors = {}
-    consumer._read_offset = {}
-    tp1 = TP("t", 1)
-    records = [(TP0, 5), (tp1, 7), (TP0, 6), (tp1, 8), (TP0, 7)]
-
-    def seek_tp0():
-        consumer._seeks[TP0] += 1
-        consumer._floors[TP0] = 3
-
-    got = await _drain(consumer, monkeypatch, _Batches(records, at=1, during=seek_tp0))
-    # TP0 is fetched again from where it was sought; tp1's records all arrive
-    assert got == [(0, 5), (1, 7), (1, 8)]
+    consumer = _fetching()
+    records = [(TP0, 5), (TP1, 7), (TP0, 6), (TP1, 8), (TP0, 7)]
+    batches = _Batches(records, at=2, during=lambda: _seek(consumer, TP0, 3))
+    # TP0 is fetched again from where it was sought; TP1's records all arrive
+    assert await _drain(consumer, monkeypatch, batches) == [(0, 5), (1, 7), (1, 8)]
     # the message on its way during the seek recorded its offset, past the sought position
     consumer._read_offset[TP0] = 5
-    # a batch that arrives after the seek is delivered whole, and its first record of
-    # TP0 sets the read offset back to the sought position, so 3 and 4 are not dropped
-    again = [(TP0, 3), (tp1, 9), (TP0, 4)]
+    # the next fetch is taken whole, and its first record of TP0 sets the read offset back
+    # to the sought position, so 3 and 4 are not dropped as already read
+    again = [(TP0, 3), (TP1, 9), (TP0, 4)]
     assert await _drain(consumer, monkeypatch, _Batches(again)) == [(0, 3), (1, 9), (0, 4)]
-    assert consumer._read_offset == {TP0: 3} and consumer._floors == {}
+    assert consumer._read_offset == {TP0: 3}
+    assert consumer._floors == {} and consumer._expect == {}
+
+
+async def test_a_fetch_under_way_during_the_seek_is_taken_from_the_position_sought(
+    monkeypatch,
+):
+    consumer = _fetching()
+    batches = _Batches([(TP0, 3), (TP0, 4)], at=0, during=lambda: _seek(consumer, TP0, 3))
+    assert await _drain(consumer, monkeypatch, batches) == [(0, 3), (0, 4)]
+
+
+async def test_a_position_with_no_message_is_passed_by_the_next_fetch(monkeypatch):
+    consumer = _fetching()
+    _seek(consumer, TP0, 3)  # 3 and 4 were removed by retention
+    assert await _drain(consumer, monkeypatch, _Batches([(TP0, 5)])) == [(0, 5)]
+    assert consumer._expect == {}
 
 
 def test_the_app_builds_its_consumer_from_the_safe_class():
