@@ -15,7 +15,8 @@
 
 Batches are taken with ``take_events``; before each event is handled the stream's current
 event is set to it, so each table write goes to the changelog partition of that event and a
-district's state stays with its partition. Outputs are acknowledged before the batch acks.
+district's state stays with its partition. A batch's table writes are stored in Kafka before
+its outputs are sent, and the outputs are acknowledged before the batch acks.
 """
 
 from __future__ import annotations
@@ -68,7 +69,25 @@ async def handle_batch(
     for event in events:
         stream._set_current_event(event)  # table writes follow this event's partition
         out.extend(handle(origin_of(event), event.value))
+    await flush_table_writes(stream.app.producer)
     await publisher.publish(finish(out) if finish else out)
+
+
+async def flush_table_writes(producer: Any) -> None:
+    """Wait until the table writes queued so far are stored in Kafka.
+
+    Faust queues a table's changelog writes and sends them in the background. An output
+    published before the state it came from is stored could outlive it: a worker killed in
+    between restarts on the state from before the batch, its events are delivered again
+    and correlated anew (a report that had joined an incident founds another, and both
+    documents list it). The faust-streaming producer's own flush returns once its buffer
+    has been idle for 0.1 s, so the buffer is drained first; then every send in flight is
+    awaited.
+    """
+    buffer = producer.buffer
+    while buffer.size:
+        await buffer.flush()
+    await producer.flush()
 
 
 def register_stateful_agents(
