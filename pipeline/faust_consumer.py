@@ -23,22 +23,22 @@ committed for it until the message at that start has been acknowledged, and the 
 offsets are cleared again when the new assignment arrives. It also keeps the commit from
 crawling one offset at a time after such a rebalance (see :meth:`_new_offset`).
 
-Two more close the same kind of gap inside one generation. Faust starts fetching the
-streams' partitions before its seek to the committed offsets has finished, and the fetch
-loop goes on delivering the batch it holds after the seek: each of those deliveries records
-a read offset past the sought position, and the messages fetched again from there are
-dropped as already read (observed: a worker restarted on a group reset to the earliest
-offsets dropped offsets 0-202 of a partition once sought back to 0, and never
-acknowledged 2-14 of them). So records of a batch fetched before their partition was
-sought are not delivered (:meth:`getmany`); and whatever the cause, a partition whose next
-offset to commit stays unacknowledged while later ones are acknowledged is read again from
-that offset (:meth:`_held_back`), rather than committing nothing until the next rebalance.
+Two more close the same kind of gap inside one generation. Faust fetches the streams'
+partitions while its seek to the committed offsets is under way, and the fetch the
+consumer's thread has in hand when a seek is made comes back afterwards, from the old
+position: delivered, those records set read offsets past the sought position, and the
+messages fetched again from there are dropped as already read (observed: offsets 0-222 of
+a partition after every restart with a backlog, some of them never handled). So after a
+seek a partition's records are taken only from the position sought, or from a fetch begun
+after the seek (:meth:`getmany`); and whatever the cause, a partition whose next offset to
+commit stays unacknowledged while later ones are acknowledged is read again from that
+offset (:meth:`_held_back`), rather than committing nothing until the next rebalance.
 
 Last, Faust lets the commit pass over the committed offset when the offset after it has been
 acknowledged (meant for a transaction marker, which is never delivered): a message dropped
-there was committed past and lost (observed: 4 of 3,000 reports after a restart). Here the
-partition is read again from that offset first, and only an offset that still does not
-come is taken as no message (:meth:`_absent`).
+there was committed past and lost (the likely path of 4 of 3,000 reports lost after a
+restart). Here the partition is read again from that offset first, and only an offset that
+still does not come is taken as no message (:meth:`_absent`).
 """
 
 from __future__ import annotations
