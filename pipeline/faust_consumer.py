@@ -87,7 +87,6 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
         self._rewound_to: dict[TP, tuple[int, float]] = {}
         self._seeks: Counter[TP] = Counter()
         self._expect: dict[TP, int] = {}
-        self._floors: dict[TP, int | None] = {}
 
     async def seek_to_committed(self) -> Mapping[TP, int]:
         committed = await super().seek_to_committed()
@@ -104,17 +103,10 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
         self._sought(sought)
         return committed
 
-    async def perform_seek(self) -> None:
-        await super().perform_seek()
-        # nothing awaited since Faust set the read offsets for the positions sought
-        for tp in self._expect:
-            self._floors[tp] = self._read_offset.get(tp)
-
     async def seek(self, partition: TP, offset: int) -> None:
         await super().seek(partition, offset)
         tp = TP(partition.topic, partition.partition)
         self._sought({tp: offset})
-        self._floors[tp] = offset if offset else None  # the read offset Faust set
 
     def _sought(self, positions: Mapping[TP, int]) -> None:
         """Partitions whose fetch position has just been set: the next record of each is
@@ -132,18 +124,20 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
         each would record a read offset past that position, and the fetch loop would drop
         the messages fetched again below it as already read. The message being delivered
         while the seek is made still records its offset when it is done; so the first
-        record taken after a seek sets the read offset back to the one the seek set, just
-        before the fetch loop reads it.
+        record taken after a seek sets the read offset to its own offset, just before the
+        fetch loop reads it: it is delivered, and no gap is counted before it. (Faust counts
+        the offsets between the read offset and a record further on as handled; set back
+        to the sought position, a record taken further on would have its predecessors
+        committed unread. Missing ones hold the commit instead, see :meth:`_held_back`.)
         """
         began = self._seeks.copy()
-        expect, floors = self._expect, self._floors
+        expect = self._expect
         async for tp, message in super().getmany(timeout):
             if expect and tp in expect:
                 if message.offset != expect[tp] and self._seeks[tp] != began[tp]:
                     continue
                 del expect[tp]
-                if tp in floors:
-                    self._read_offset[tp] = floors.pop(tp)
+                self._read_offset[tp] = message.offset
             yield tp, message
 
     async def _seek_to_reset_position(self, partitions: list[Any]) -> dict[TP, int]:
@@ -212,6 +206,24 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
         log.warning("%s: offset %d did not come when read again; taken as no message", tp, offset)
         return True
 
+    def ack(self, message: Message) -> bool:
+        """Faust's acknowledgement, except for a message its streams skipped unprocessed.
+
+        A stream skips a message that reaches it while the flow is suspended (a rebalance
+        under way) or that was fetched in an earlier generation, and acknowledges it, so
+        that the lag does not grow; counted, that acknowledgement lets the commit pass a
+        message nobody handled. Such a message is delivered again from the committed
+        offset after the rebalance instead (one finished across a rebalance is handled
+        twice; every output is idempotent).
+        """
+        app, generation = self.app, message.generation_id
+        stale = generation is not None and generation != app.consumer_generation_id
+        if stale or not app.flow_control.is_active():
+            message.acked = True
+            self._unacked_messages.discard(message)
+            return False
+        return super().ack(message)
+
     def _held_back(self, tp: TP, at: int) -> None:
         """The commit of ``tp`` waits for offset ``at`` while later offsets are acknowledged;
         once that has lasted :data:`STALL_S`, the partition is read again from ``at``."""
@@ -251,7 +263,6 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
             self._held_since.pop(tp, None)
             self._rewound_to.pop(tp, None)
             self._expect.pop(tp, None)
-            self._floors.pop(tp, None)
         await super().on_partitions_revoked(revoked)
 
     async def on_partitions_assigned(self, assigned: set[TP], generation_id: int = 0) -> None:
