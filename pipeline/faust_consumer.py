@@ -38,7 +38,8 @@ Last, Faust lets the commit pass over the committed offset when the offset after
 acknowledged (meant for a transaction marker, which is never delivered): a message dropped
 there was committed past and lost (the likely path of 4 of 3,000 reports lost after a
 restart). Here the partition is read again from that offset first, and only an offset that
-still does not come is taken as no message (:meth:`_absent`).
+still does not come is taken as no message (:meth:`_absent`). Nor do the acknowledgements
+Faust's streams give the messages they skip across a rebalance count (:meth:`ack`).
 """
 
 from __future__ import annotations
