@@ -51,7 +51,7 @@ class BulkClient:
         ca_certs = str(settings.es_ca_certs) if settings.es_ca_certs else None
         nodes = []
         for url in settings.es_hosts():
-            node = url_to_node_config(url, use_default_ports_for_scheme=True)
+            node = url_to_node_config(url)  # as the elasticsearch client reads a URL
             if ca_certs and node.scheme == "https":
                 node = node.replace(ca_certs=ca_certs)
             nodes.append(node)
