@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
@@ -83,11 +82,14 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._start_offset: dict[TP, int] = {}
-        self._rewound_at: dict[TP, float] = {}
         self._held_since: dict[TP, tuple[int, float]] = {}
         self._rewound_to: dict[TP, tuple[int, float]] = {}
-        self._seeks: Counter[TP] = Counter()
-        self._expect: dict[TP, int] = {}
+        """The offset each partition was last read again from, and when."""
+        self._seeks = 0
+        """Seeks made so far; a fetch notes it when it begins."""
+        self._expect: dict[TP, tuple[int, int]] = {}
+        """Partitions sought: the position their next record is expected at, and the count
+        of seeks once the seek was done."""
 
     async def seek_to_committed(self) -> Mapping[TP, int]:
         committed = await super().seek_to_committed()
@@ -112,8 +114,8 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
     def _sought(self, positions: Mapping[TP, int]) -> None:
         """Partitions whose fetch position has just been set: the next record of each is
         expected at that position (see :meth:`getmany`)."""
-        self._expect.update(positions)
-        self._seeks.update(positions.keys())
+        self._seeks += 1
+        self._expect.update((tp, (offset, self._seeks)) for tp, offset in positions.items())
 
     async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Message]]:
         """Faust's batch of records, less those of a partition fetched before it was sought.
@@ -131,11 +133,12 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
         to the sought position, a record taken further on would have its predecessors
         committed unread. Missing ones hold the commit instead, see :meth:`_held_back`.)
         """
-        began = self._seeks.copy()
+        began = self._seeks
         expect = self._expect
         async for tp, message in super().getmany(timeout):
             if expect and tp in expect:
-                if message.offset != expect[tp] and self._seeks[tp] != began[tp]:
+                offset, sought = expect[tp]
+                if message.offset != offset and sought > began:
                     continue
                 del expect[tp]
                 self._read_offset[tp] = message.offset
@@ -242,9 +245,9 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
         commit nothing until the next rebalance; the messages handled twice are written
         idempotently."""
         now = time.monotonic()
-        if now - self._rewound_at.get(tp, -REWIND_AFTER_S) < REWIND_AFTER_S:
+        last = self._rewound_to.get(tp)
+        if last is not None and now - last[1] < REWIND_AFTER_S:
             return
-        self._rewound_at[tp] = now
         self._rewound_to[tp] = (start, now)
         log.warning("%s: offsets from %d were never handled; reading them again", tp, start)
 
@@ -260,7 +263,6 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
         for tp in revoked:
             self._start_offset.pop(tp, None)
-            self._rewound_at.pop(tp, None)
             self._held_since.pop(tp, None)
             self._rewound_to.pop(tp, None)
             self._expect.pop(tp, None)

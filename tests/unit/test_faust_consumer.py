@@ -1,7 +1,7 @@
 """The commit bookkeeping of the app's consumer (pure parts: no broker involved)."""
 
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from types import SimpleNamespace
 
 from faust.transport.drivers import aiokafka as aiokafka_driver
@@ -154,7 +154,7 @@ async def _drain(consumer, monkeypatch, batches):
 
 def _fetching():
     consumer = object.__new__(CommittedStartConsumer)
-    consumer._seeks = Counter()
+    consumer._seeks = 0
     consumer._expect = {}
     consumer._read_offset = {}
     return consumer
