@@ -10,6 +10,8 @@ from pipeline.settings import Settings
 if TYPE_CHECKING:  # the full client is imported by the tools that use it, not the worker
     from elasticsearch import Elasticsearch
 
+    from pipeline.es_bulk import BulkClient
+
 
 def kafka_python_config(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for kafka-python producers, consumers and admin clients."""
@@ -60,8 +62,8 @@ def _es_kwargs(settings: Settings) -> dict[str, Any]:
     return kwargs
 
 
-def elasticsearch_bulk_client(settings: Settings) -> Any:
+def elasticsearch_bulk_client(settings: Settings) -> BulkClient:
     """The worker's Elasticsearch client (bulk writes only; retries are the sink's own)."""
     from pipeline.es_bulk import BulkClient
 
-    return BulkClient(settings)
+    return BulkClient(**_es_kwargs(settings))

@@ -19,8 +19,6 @@ from typing import Any
 from elastic_transport import AsyncTransport, ObjectApiResponse
 from elastic_transport.client_utils import url_to_node_config
 
-from pipeline.settings import Settings
-
 NDJSON = "application/x-ndjson"
 
 
@@ -37,20 +35,29 @@ class BulkRequestError(Exception):
 
 
 class BulkClient:
-    """``bulk`` and ``close``: the part of ``AsyncElasticsearch`` the sink uses."""
+    """``bulk`` and ``close``: the part of ``AsyncElasticsearch`` the sink uses. Takes the
+    client's own keyword arguments for hosts, timeout, credentials and CA
+    (:func:`pipeline.clients.elasticsearch_bulk_client` passes the ones from settings)."""
 
-    def __init__(self, settings: Settings, request_timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        hosts: list[str],
+        *,
+        request_timeout: float,
+        api_key: str | None = None,
+        basic_auth: tuple[str, str] | None = None,
+        ca_certs: str | None = None,
+    ) -> None:
         headers = {"accept": "application/json", "content-type": NDJSON}
-        if settings.es_api_key:
-            headers["authorization"] = f"ApiKey {settings.es_api_key.get_secret_value()}"
-        elif settings.es_username and settings.es_password:
-            pair = f"{settings.es_username}:{settings.es_password.get_secret_value()}"
-            headers["authorization"] = f"Basic {base64.b64encode(pair.encode()).decode()}"
+        if api_key:
+            headers["authorization"] = f"ApiKey {api_key}"
+        elif basic_auth:
+            pair = ":".join(basic_auth).encode()
+            headers["authorization"] = f"Basic {base64.b64encode(pair).decode()}"
         self.headers = headers
-        self.request_timeout = request_timeout or settings.es_request_timeout_s
-        ca_certs = str(settings.es_ca_certs) if settings.es_ca_certs else None
+        self.request_timeout = request_timeout
         nodes = []
-        for url in settings.es_hosts():
+        for url in hosts:
             node = url_to_node_config(url)  # as the elasticsearch client reads a URL
             if ca_certs and node.scheme == "https":
                 node = node.replace(ca_certs=ca_certs)

@@ -7,7 +7,8 @@ import uuid
 
 import pytest
 
-from pipeline.es_bulk import BulkClient, BulkRequestError
+from pipeline.clients import elasticsearch_bulk_client
+from pipeline.es_bulk import BulkRequestError
 from pipeline.indexing import BulkAction
 from pipeline.sink import BulkSink
 
@@ -23,7 +24,7 @@ def index(es):
 
 
 async def test_items_are_indexed_and_refused_one_by_one(settings, es, index):
-    client = BulkClient(settings)
+    client = elasticsearch_bulk_client(settings)
     sink = BulkSink(client, refresh="wait_for")
     try:
         good = [BulkAction(index, f"ok-{i}", b'{"n": %d}' % i) for i in range(3)]
@@ -38,7 +39,7 @@ async def test_items_are_indexed_and_refused_one_by_one(settings, es, index):
 
 
 async def test_a_malformed_request_raises_with_its_status(settings, index):
-    client = BulkClient(settings)
+    client = elasticsearch_bulk_client(settings)
     try:
         with pytest.raises(BulkRequestError) as raised:
             await client.bulk(body=b'{"index":{"_index":"%s"}\n{"n":1}\n' % index.encode())

@@ -6,13 +6,14 @@ from types import SimpleNamespace
 
 import certifi
 
-from pipeline.es_bulk import NDJSON, BulkClient, BulkRequestError
+from pipeline.clients import elasticsearch_bulk_client
+from pipeline.es_bulk import NDJSON, BulkRequestError
 from pipeline.settings import Settings
 from pipeline.sink import _is_data_error
 
 
 def test_plain_http_without_credentials():
-    client = BulkClient(Settings(es_url="http://127.0.0.1:9200"))
+    client = elasticsearch_bulk_client(Settings(es_url="http://127.0.0.1:9200"))
     assert client.headers == {"accept": "application/json", "content-type": NDJSON}
     (node,) = client.transport.node_pool.all()
     assert (node.config.scheme, node.config.host, node.config.port) == ("http", "127.0.0.1", 9200)
@@ -23,14 +24,16 @@ def test_basic_auth_and_the_ca_of_an_https_node():
     settings = Settings(
         es_url="https://es.example:9243", es_username="cw", es_password="s3cret", es_ca_certs=ca
     )
-    client = BulkClient(settings)
+    client = elasticsearch_bulk_client(settings)
     assert client.headers["authorization"] == "Basic " + base64.b64encode(b"cw:s3cret").decode()
     (node,) = client.transport.node_pool.all()
     assert node.config.scheme == "https" and node.config.ca_certs == str(ca)
 
 
 def test_an_api_key_wins_over_a_password():
-    client = BulkClient(Settings(es_api_key="a2V5", es_username="cw", es_password="x"))
+    client = elasticsearch_bulk_client(
+        Settings(es_api_key="a2V5", es_username="cw", es_password="x")
+    )
     assert client.headers["authorization"] == "ApiKey a2V5"
 
 
