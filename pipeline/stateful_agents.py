@@ -48,8 +48,8 @@ Handler = Callable[[Origin, bytes], list[OutMessage]]
 
 
 def _table(app: faust.App, name: str, settings: Settings, values: str = "json") -> Any:
-    """A changelog-backed table; ``values="raw"`` for a table whose values are JSON bytes
-    already (they stay bytes in memory, which costs far less than the objects)."""
+    """A changelog-backed table; ``values="raw"`` for a table whose values are bytes already
+    (compressed JSON: they stay bytes in memory, which costs far less than the objects)."""
     return app.Table(
         name,
         default=None,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import orjson
 import pytest
 
 from pipeline.classification import rulebook_classifier
-from pipeline.correlation import IncidentCorrelator
+from pipeline.correlation import ZSTD_MAGIC, IncidentCorrelator, decode_entry
 from pipeline.enrich import Enricher
 from pipeline.geo.districts import DistrictIndex
 from pipeline.geo.facilities import FacilityRegistry
@@ -90,3 +91,27 @@ def test_merge_regrade_and_rebuild_from_the_table(processor):
     again = incident_out(glue.correlate(origin, b))  # a redelivery republishes the current record
     redone = json.loads(again.value)["incident"]
     assert (redone["id"], redone["report_count"], redone["level"]) == ("hotline_119:a", 3, 3)
+
+
+def test_entries_are_stored_compressed_and_json_entries_still_read(processor):
+    table: dict = {}
+    glue = IncidentCorrelator(Settings().topics(), Correlator(), table)
+    origin = Origin("reports.classified", 0, 1)
+    a = graded(processor, "a", "hotline_119", 20, 31.2304, 121.4737, "商场起火，浓烟很大")
+    glue.correlate(origin, a)
+    stored = table["hotline_119:a"]
+    assert stored.startswith(ZSTD_MAGIC)
+    entry = decode_entry(stored)
+    assert entry["incident_id"] == "hotline_119:a" and entry["_district_key"] == "310101"
+    assert len(stored) < len(orjson.dumps(entry)) / 2
+    # an entry as earlier versions wrote it (plain JSON) is read back the same
+    table["hotline_119:a"] = orjson.dumps(entry)
+    glue.forget()
+    b = graded(processor, "b", "hotline_110", 15, 31.2306, 121.4739, "Mall fire, heavy smoke")
+    doc = json.loads(incident_out(glue.correlate(origin, b)).value)["incident"]
+    assert (doc["id"], doc["report_count"]) == ("hotline_119:a", 2)
+    assert table["hotline_119:a"].startswith(ZSTD_MAGIC)
+    assert decode_entry(table["hotline_119:a"])["members"].keys() == {
+        "hotline_119:a",
+        "hotline_110:b",
+    }

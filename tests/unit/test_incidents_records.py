@@ -9,9 +9,10 @@ from dataclasses import fields, is_dataclass
 from datetime import timedelta
 
 import pytest
+import zstandard
 from pydantic import TypeAdapter, ValidationError
 
-from pipeline.correlation import IncidentCorrelator
+from pipeline.correlation import IncidentCorrelator, decode_entry
 from pipeline.geo.facilities import FacilityRegistry
 from pipeline.geo.sphere import haversine_m
 from pipeline.incident_commands import command_message, new_command
@@ -156,10 +157,12 @@ def test_an_entry_written_by_the_pydantic_models_loads_and_is_written_alike():
     assert [m.topic for m in out] == [topics.resources, topics.audit, topics.classified]
     doc = json.loads(out[-1].value)["incident"]
     assert (doc["status"], doc["report_count"], doc["level"]) == ("verified", 2, 2)
-    entry = json.loads(table["field_team:h11-0002705"])
+    entry = decode_entry(table["field_team:h11-0002705"])
     assert "_committed" not in entry and entry["_district_key"] == "310113"
     assert {k: v for k, v in entry.items() if not k.startswith("_")} == json.loads(head)
-    assert table["field_team:h11-0002705"].startswith(head[:-1] + b',"_district_key"')
+    # stored compressed: the record's JSON, then the correlator's own keys
+    stored = zstandard.ZstdDecompressor().decompress(table["field_team:h11-0002705"])
+    assert stored.startswith(head[:-1] + b',"_district_key"')
 
 
 def random_state(seed: int, count: int = 400) -> DistrictIncidents:

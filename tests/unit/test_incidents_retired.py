@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pipeline.correlation import IncidentCorrelator
+from pipeline.correlation import IncidentCorrelator, decode_entry
 from pipeline.incidents import Correlator
 from pipeline.incidents.retired import RetiredReports
 from pipeline.processing import Origin
@@ -76,8 +76,8 @@ def test_a_redelivered_report_of_a_dropped_incident_publishes_nothing(processor)
         glue.correlate(origin, value)
     # over the bound of 3, the least recently active went: r0, then r1; each entry is now
     # a tombstone listing the incident's reports
-    assert json.loads(table["hotline_119:r1"])["_retired"] == ["hotline_119:r1"]
-    tomb = json.loads(table["hotline_119:r0"])
+    assert decode_entry(table["hotline_119:r1"])["_retired"] == ["hotline_119:r1"]
+    tomb = decode_entry(table["hotline_119:r0"])
     assert tomb["_retired"] == ["hotline_119:r0"]
     assert "incident_id" not in tomb
     assert glue.correlate(origin, reports[0]) == []
