@@ -37,6 +37,7 @@ def index_template(kind: str, settings: Settings) -> dict[str, Any]:
         {
             "number_of_shards": settings.index_shards,
             "number_of_replicas": settings.index_replicas,
+            "refresh_interval": settings.index_refresh_interval,
         }
     )
     return {

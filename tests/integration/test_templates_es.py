@@ -118,3 +118,12 @@ def test_wrong_type_is_rejected(es, indexed, kind, path, value):
     with pytest.raises(BadRequestError) as caught:
         es.index(index=name, id="wrong-type", document=bad)
     assert caught.value.meta.status == 400
+
+
+@pytest.mark.parametrize("kind", INDEX_KINDS)
+def test_index_takes_the_configured_shards_replicas_and_refresh(es, indexed, settings, kind):
+    name, _ = indexed[kind]
+    index = es.indices.get_settings(index=name)[name]["settings"]["index"]
+    assert int(index["number_of_shards"]) == settings.index_shards
+    assert int(index["number_of_replicas"]) == settings.index_replicas
+    assert index["refresh_interval"] == settings.index_refresh_interval

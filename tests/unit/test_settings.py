@@ -4,6 +4,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from pipeline.bootstrap import index_template
+from pipeline.names import INDEX_KINDS
 from pipeline.settings import Settings
 
 
@@ -47,3 +49,14 @@ def test_settings_are_frozen_and_validated(monkeypatch):
 def test_every_field_is_documented():
     undocumented = [n for n, f in Settings.model_fields.items() if not f.description]
     assert undocumented == []
+
+
+def test_refresh_interval_reaches_every_index_template(monkeypatch):
+    monkeypatch.setenv("CITYWATCH_INDEX_REFRESH_INTERVAL", "250ms")
+    s = Settings()
+    for kind in INDEX_KINDS:
+        assert index_template(kind, s)["template"]["settings"]["refresh_interval"] == "250ms"
+    for bad in ("fast", "1.5s", "500"):
+        monkeypatch.setenv("CITYWATCH_INDEX_REFRESH_INTERVAL", bad)
+        with pytest.raises(ValidationError, match="index_refresh_interval"):
+            Settings()
