@@ -48,13 +48,17 @@ Handler = Callable[[Origin, bytes], list[OutMessage]]
 
 
 def _table(app: faust.App, name: str, settings: Settings, values: str = "json") -> Any:
-    """A changelog-backed table; ``values="raw"`` for a table whose values are bytes already
-    (compressed JSON: they stay bytes in memory, which costs far less than the objects)."""
+    """A changelog-backed table with JSON keys; ``values="raw"`` for a table whose values
+    are bytes already (compressed JSON: they stay bytes in memory, which costs far less than
+    the objects), ``"json"`` for JSON values.
+
+    Faust takes a table's serializers from its key and value types (``bytes`` is raw, any
+    other is JSON); a ``schema`` given to the table does not reach its changelog topic."""
     return app.Table(
         name,
         default=None,
         partitions=settings.topic_partitions,
-        schema=faust.Schema(key_serializer="json", value_serializer=values),
+        value_type=bytes if values == "raw" else None,
     )
 
 

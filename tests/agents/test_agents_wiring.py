@@ -10,6 +10,7 @@ import pytest
 from pipeline.agents import register_agents
 from pipeline.app import create_app
 from pipeline.classification import hint_classifier
+from pipeline.correlation import decode_entry, encode_entry
 from pipeline.enrich import Enricher
 from pipeline.geo.districts import DistrictIndex
 from pipeline.geo.facilities import FacilityRegistry
@@ -76,3 +77,27 @@ async def test_index_outputs_bulk_writes_documents(wired):
     assert bulk.bodies, "the indexer sent no bulk request"
     meta = json.loads(bulk.bodies[0].split(b"\n")[0])
     assert meta["index"]["_id"] == "x1"
+
+
+def test_table_changelogs_read_back_what_the_tables_store(wired):
+    """Recovery decodes each changelog record with the changelog topic's serializers: the
+    incident entries (compressed bytes) come back as the same bytes, the others as JSON."""
+    agents, _sent, _bulk = wired
+    app = agents["process_reports"].app
+    entry = encode_entry({"incident_id": "hotline_119:a", "members": {}})
+    serializers = app.serializers
+    tables = {t.name: t for t in app.tables.values()}
+    incidents = tables["citywatch-incident-state"].changelog_topic
+    assert incidents.value_serializer == "raw"
+    raw = serializers.dumps_value(incidents.value_type, entry, serializer="raw")
+    back = serializers.loads_value(incidents.value_type, raw, serializer="raw")
+    assert back == entry and decode_entry(back)["incident_id"] == "hotline_119:a"
+    key = serializers.dumps_key(incidents.key_type, "hotline_119:a", serializer="json")
+    assert key == b'"hotline_119:a"'  # JSON keys, as the changelogs were written before
+    for name, table in tables.items():
+        if name == "citywatch-incident-state":
+            continue
+        topic = table.changelog_topic
+        assert topic.value_serializer == "json", name
+        raw = serializers.dumps_value(topic.value_type, {"a": [1]}, serializer="json")
+        assert serializers.loads_value(topic.value_type, raw, serializer="json") == {"a": [1]}
