@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.fault.deployment import Deployment, scoped_settings
+from tests.fault.deployment import Deployment, log_digest, scoped_settings
 from tests.fault.es_proxy import FaultProxy
 from tests.fault.isolated import Isolated
 from tests.fault.results import ScenarioResult, append
@@ -47,6 +48,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
     if report.when == "call":
         item.stash[CALL_REPORT] = report
+        log_dir = item.funcargs.get("tmp_path") if hasattr(item, "funcargs") else None
+        if report.failed and log_dir is not None:
+            # the workers' own account, in the failure output: the run's files may be gone
+            # (another machine, or pytest's cleanup) by the time anyone reads it
+            report.sections.append(("worker logs", log_digest(Path(log_dir))))
     return report
 
 

@@ -8,6 +8,7 @@ produced by kcat, a client independent of the worker's.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -80,6 +81,38 @@ def kcat_produce(
     argv += ["-X", "message.max.bytes=4000000", *kcat_security_options(settings), *extra]
     subprocess.run(argv, input=b"\n".join(lines) + b"\n", check=True, timeout=timeout_s)
     return len(lines)
+
+
+NOTEWORTHY = re.compile(r"\] \[(WARNING|ERROR|CRITICAL)\] |^Traceback|^\w*(Error|Exception)\b")
+TIMESTAMP = re.compile(r"^\[[^]]*\] \[\d+\] ")
+
+
+def log_digest(log_dir: Path, per_file: int = 40, tail: int = 15) -> str:
+    """The warnings and errors of every worker log in ``log_dir`` (repeats counted, the
+    first ``per_file`` distinct ones) and each log's last ``tail`` lines before the worker
+    was told to stop."""
+    parts = []
+    for path in sorted(log_dir.glob("*.log")):
+        lines = path.read_text(errors="replace").splitlines()
+        stop = next((n for n, line in enumerate(lines) if "Signal received" in line), None)
+        before_stop = lines[:stop]
+        counts: dict[str, int] = {}
+        first_at: dict[str, str] = {}
+        for line in lines:
+            if NOTEWORTHY.search(line):
+                text = TIMESTAMP.sub("", line)[:300]
+                counts[text] = counts.get(text, 0) + 1
+                first_at.setdefault(text, line[1:24])
+        noted = [f"  {first_at[t]} x{n} {t}" for t, n in list(counts.items())[:per_file]]
+        if len(counts) > per_file:
+            noted.append(f"  ... {len(counts) - per_file} more distinct")
+        parts.append(
+            f"== {path.name}: {len(lines)} lines, {sum(counts.values())} warnings/errors\n"
+            + "\n".join(noted)
+            + f"\n-- last {tail} lines before the stop\n"
+            + "\n".join(line[:300] for line in before_stop[-tail:])
+        )
+    return "\n".join(parts) or f"no worker logs in {log_dir}"
 
 
 class FaultWorker:
