@@ -69,8 +69,6 @@ reports of the most recent drops: a redelivery arrives within a backlog, not day
 dumps = orjson.dumps
 """Compact UTF-8 JSON (the same values as ``json.dumps``; a float below 1e-4 or from 1e16
 up is written in orjson's shorter exponent form)."""
-ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-"""The first bytes of a Zstandard frame (a table entry as written now)."""
 _compress = zstandard.ZstdCompressor(level=1).compress
 _decompress = zstandard.ZstdDecompressor().decompress
 ERROR_CODES: dict[type[Exception], str] = {
@@ -126,17 +124,15 @@ def encode_entry(entry: dict[str, Any]) -> bytes:
     return _compress(dumps(entry))
 
 
-def decode_entry(value: Any) -> dict[str, Any] | None:
-    """A table entry: compressed JSON (as written now), JSON bytes or an object (as written
-    by earlier versions)."""
+def decode_entry(value: bytes | None) -> dict[str, Any] | None:
+    """A table entry: compressed JSON (as written now) or plain JSON (as written by earlier
+    versions; the table's values come back as the bytes written)."""
     if not value:
         return None
-    if isinstance(value, bytes | bytearray) and value[:4] == ZSTD_MAGIC:
+    if value.startswith(zstandard.FRAME_HEADER):
         value = _decompress(value)
-    if isinstance(value, bytes | bytearray | str):
-        decoded: dict[str, Any] = orjson.loads(value)
-        return decoded
-    return dict(value)
+    decoded: dict[str, Any] = orjson.loads(value)
+    return decoded
 
 
 def _without_none(form: dict[str, Any]) -> dict[str, Any]:

@@ -47,18 +47,15 @@ log = logging.getLogger("citywatch.agents")
 Handler = Callable[[Origin, bytes], list[OutMessage]]
 
 
-def _table(app: faust.App, name: str, settings: Settings, values: str = "json") -> Any:
-    """A changelog-backed table with JSON keys; ``values="raw"`` for a table whose values
-    are bytes already (compressed JSON: they stay bytes in memory, which costs far less than
-    the objects), ``"json"`` for JSON values.
+def _table(app: faust.App, name: str, settings: Settings, value_type: type | None = None) -> Any:
+    """A changelog-backed table with JSON keys and JSON values, or with ``value_type=bytes``
+    values stored as they are (the incident entries, compressed JSON: bytes cost far less
+    memory than the objects).
 
     Faust takes a table's serializers from its key and value types (``bytes`` is raw, any
     other is JSON); a ``schema`` given to the table does not reach its changelog topic."""
     return app.Table(
-        name,
-        default=None,
-        partitions=settings.topic_partitions,
-        value_type=bytes if values == "raw" else None,
+        name, default=None, partitions=settings.topic_partitions, value_type=value_type
     )
 
 
@@ -112,7 +109,7 @@ def register_stateful_agents(
             max_gap_s=settings.correlate_gap_s,
             retention_s=settings.correlate_retention_s,
         ),
-        _table(app, "citywatch-incident-state", settings, values="raw"),
+        _table(app, "citywatch-incident-state", settings, value_type=bytes),
         registry=FacilityRegistry.load(settings.facilities_file),
         recommend_min_level=settings.recommend_min_level,
         recommend_k=settings.recommend_k,

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
@@ -84,7 +85,8 @@ def kcat_produce(
 
 
 NOTEWORTHY = re.compile(r"\] \[(WARNING|ERROR|CRITICAL)\] |^Traceback|^\w*(Error|Exception)\b")
-TIMESTAMP = re.compile(r"^\[[^]]*\] \[\d+\] ")
+PREFIX = re.compile(r"^\[([^]]*)\] \[\d+\] ")
+"""A worker log line's ``[time] [pid] `` prefix."""
 
 
 def log_digest(log_dir: Path, per_file: int = 40, tail: int = 15) -> str:
@@ -95,22 +97,22 @@ def log_digest(log_dir: Path, per_file: int = 40, tail: int = 15) -> str:
     for path in sorted(log_dir.glob("*.log")):
         lines = path.read_text(errors="replace").splitlines()
         stop = next((n for n, line in enumerate(lines) if "Signal received" in line), None)
-        before_stop = lines[:stop]
-        counts: dict[str, int] = {}
-        first_at: dict[str, str] = {}
+        noted: dict[str, list[Any]] = {}
+        """Message -> [time first seen, count], in order of first appearance."""
         for line in lines:
             if NOTEWORTHY.search(line):
-                text = TIMESTAMP.sub("", line)[:300]
-                counts[text] = counts.get(text, 0) + 1
-                first_at.setdefault(text, line[1:24])
-        noted = [f"  {first_at[t]} x{n} {t}" for t, n in list(counts.items())[:per_file]]
-        if len(counts) > per_file:
-            noted.append(f"  ... {len(counts) - per_file} more distinct")
+                prefix = PREFIX.match(line)
+                text = line[prefix.end() if prefix else 0 :][:300]
+                noted.setdefault(text, [prefix[1] if prefix else "-", 0])[1] += 1
+        shown = [f"  {at} x{n} {text}" for text, (at, n) in list(noted.items())[:per_file]]
+        if len(noted) > per_file:
+            shown.append(f"  ... {len(noted) - per_file} more distinct")
+        total = sum(n for _at, n in noted.values())
         parts.append(
-            f"== {path.name}: {len(lines)} lines, {sum(counts.values())} warnings/errors\n"
-            + "\n".join(noted)
+            f"== {path.name}: {len(lines)} lines, {total} warnings/errors\n"
+            + "\n".join(shown)
             + f"\n-- last {tail} lines before the stop\n"
-            + "\n".join(line[:300] for line in before_stop[-tail:])
+            + "\n".join(line[:300] for line in lines[:stop][-tail:])
         )
     return "\n".join(parts) or f"no worker logs in {log_dir}"
 

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
+import zstandard
 
 from pipeline.classification import rulebook_classifier
-from pipeline.correlation import ZSTD_MAGIC, IncidentCorrelator, decode_entry
+from pipeline.correlation import IncidentCorrelator, decode_entry
 from pipeline.enrich import Enricher
 from pipeline.geo.districts import DistrictIndex
 from pipeline.geo.facilities import FacilityRegistry
@@ -100,7 +101,7 @@ def test_entries_are_stored_compressed_and_json_entries_still_read(processor):
     a = graded(processor, "a", "hotline_119", 20, 31.2304, 121.4737, "商场起火，浓烟很大")
     glue.correlate(origin, a)
     stored = table["hotline_119:a"]
-    assert stored.startswith(ZSTD_MAGIC)
+    assert stored.startswith(zstandard.FRAME_HEADER)
     entry = decode_entry(stored)
     assert entry["incident_id"] == "hotline_119:a" and entry["_district_key"] == "310101"
     assert len(stored) < len(orjson.dumps(entry)) / 2
@@ -110,7 +111,7 @@ def test_entries_are_stored_compressed_and_json_entries_still_read(processor):
     b = graded(processor, "b", "hotline_110", 15, 31.2306, 121.4739, "Mall fire, heavy smoke")
     doc = json.loads(incident_out(glue.correlate(origin, b)).value)["incident"]
     assert (doc["id"], doc["report_count"]) == ("hotline_119:a", 2)
-    assert table["hotline_119:a"].startswith(ZSTD_MAGIC)
+    assert table["hotline_119:a"].startswith(zstandard.FRAME_HEADER)
     assert decode_entry(table["hotline_119:a"])["members"].keys() == {
         "hotline_119:a",
         "hotline_110:b",

@@ -20,7 +20,8 @@ def test_digest_counts_warnings_and_ends_before_the_stop(tmp_path):
     digest = log_digest(tmp_path, tail=2)
     assert "== first-1.log: 8 lines, 4 warnings/errors" in digest
     assert "2026-11-29 19:25:21,304 x2 [WARNING] tp 2: offsets from 61" in digest
-    assert "x1 [ERROR] Drain messages raised: boom" in digest
+    assert "2026-11-29 19:25:23,000 x1 [ERROR] Drain messages raised: boom" in digest
+    assert "  - x1 Traceback (most recent call last):" in digest
     last = digest.split("-- last 2 lines before the stop\n")[1].splitlines()
     assert last == [lines[4], lines[5]]
 
