@@ -42,6 +42,11 @@ class CitywatchApp(faust.App):
         transport.Consumer = CommittedStartConsumer
         return transport
 
+    def _create_directories(self) -> None:
+        # Faust creates only the last level of its data directory
+        self.conf.datadir.mkdir(parents=True, exist_ok=True)
+        super()._create_directories()
+
 
 def create_app(settings: Settings) -> faust.App:
     """The citywatch Faust app: raw-bytes topics, acks=all, changelog-backed tables."""
@@ -51,6 +56,9 @@ def create_app(settings: Settings) -> faust.App:
         broker=brokers,
         broker_credentials=broker_credentials(settings),
         store=settings.worker_store,
+        # Faust keeps its table directory here; by default it would be "<app id>-data" in
+        # whatever directory the worker was started from
+        datadir=str(settings.data_dir / "worker" / f"{settings.app_id}-data"),
         web_enabled=settings.worker_web_enabled,
         web_port=settings.worker_web_port,
         web_host="127.0.0.1",
