@@ -159,11 +159,15 @@ class FaultWorker:
 
     def wait_ready(self, timeout_s: float = 120) -> None:
         """Wait until this start of the worker has joined the group and is ready."""
+        self.wait_for_log("[^Worker]: Ready", timeout_s)
+
+    def wait_for_log(self, text: str, timeout_s: float = 120) -> None:
+        """Wait until this start of the worker has logged ``text``."""
         log = self.dep.log_dir / f"{self.name}-{self.starts}.log"
         deadline = time.monotonic() + timeout_s
-        while "[^Worker]: Ready" not in log.read_text(errors="replace"):
-            assert self.alive(), f"{self.name} exited during start-up:\n{self.logs()}"
-            assert time.monotonic() < deadline, f"{self.name} not ready in {timeout_s}s"
+        while text not in log.read_text(errors="replace"):
+            assert self.alive(), f"{self.name} exited before logging {text!r}:\n{self.logs()}"
+            assert time.monotonic() < deadline, f"{self.name} did not log {text!r} in {timeout_s}s"
             time.sleep(0.2)
 
     def logs(self, tail: int = 3000) -> str:
