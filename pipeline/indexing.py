@@ -64,6 +64,26 @@ UNFRAMEABLE = (
 )
 
 
+def latest_per_document(
+    actions: Sequence[BulkAction],
+) -> tuple[list[BulkAction], list[BulkAction]]:
+    """The last action of each document (index and id) in batch order, and the earlier
+    actions it supersedes.
+
+    A batch can hold several versions of one document (an incident updated by several
+    reports). Written together, a retried earlier version could land after a later one
+    that went through, and the document would go back in time; only the last one is
+    written. Should Elasticsearch refuse it as bad data, the document keeps what it held
+    before the batch.
+    """
+    last = {(a.index, a.doc_id): i for i, a in enumerate(actions)}
+    latest: list[BulkAction] = []
+    superseded: list[BulkAction] = []
+    for i, action in enumerate(actions):
+        (latest if last[(action.index, action.doc_id)] == i else superseded).append(action)
+    return latest, superseded
+
+
 def frameable(action: BulkAction) -> bool:
     """True when the document can travel on one NDJSON line.
 

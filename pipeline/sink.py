@@ -3,7 +3,9 @@
 Whole-request failures (connection refused, timeouts, 429, 5xx) and per-item retryable
 failures are retried with capped exponential backoff and jitter; only the failed items are
 sent again. The call returns only when nothing is left to retry, so the caller's partition
-waits and its offsets are not committed past unindexed events.
+waits and its offsets are not committed past unindexed events. Of several versions of one
+document in a batch only the last is written, so that a retried earlier version cannot
+overwrite it.
 
 Bad documents never cost their batch: one that no bulk line can carry is refused before
 sending, and a whole request refused as malformed (400) is split in halves until the
@@ -23,6 +25,7 @@ from pipeline.indexing import (
     BulkResult,
     bulk_body,
     frameable,
+    latest_per_document,
     route_items,
 )
 from pipeline.retry import Backoff
@@ -58,10 +61,14 @@ class BulkSink:
         """Index ``actions``; returns indexed and rejected items (nothing left to retry)."""
         final = BulkResult()
         fits = [frameable(a) for a in actions]
-        pending = [a for a, ok in zip(actions, fits, strict=True) if ok]
+        pending, superseded = latest_per_document(
+            [a for a, ok in zip(actions, fits, strict=True) if ok]
+        )
         final.rejected.extend(
             (a, *UNFRAMEABLE) for a, ok in zip(actions, fits, strict=True) if not ok
         )
+        # each replaced by a later version of its document in this batch
+        final.indexed.extend(superseded)
         attempt = 0
         while pending:
             attempt += 1

@@ -6,7 +6,14 @@ import json
 
 import pytest
 
-from pipeline.indexing import BulkAction, Outcome, bulk_body, classify_item, route_items
+from pipeline.indexing import (
+    BulkAction,
+    Outcome,
+    bulk_body,
+    classify_item,
+    latest_per_document,
+    route_items,
+)
 from pipeline.retry import Backoff
 from pipeline.sink import BulkSink
 
@@ -138,3 +145,43 @@ def test_backoff_is_capped_and_grows():
     b = Backoff(0.2, 5.0)
     assert all(0.1 <= b.delay(1) <= 0.2 for _ in range(50))
     assert all(2.5 <= b.delay(10) <= 5.0 for _ in range(50))
+
+
+def _version(doc_id: str, v: int) -> BulkAction:
+    return BulkAction("idx", doc_id, json.dumps({"v": v}).encode(), origin=(doc_id, v))
+
+
+def test_latest_per_document_keeps_the_last_version_in_batch_order():
+    actions = [_version("a", 1), _version("b", 1), _version("a", 2), _version("c", 1)]
+    actions.append(BulkAction("other", "a", b"{}"))  # same id, another index
+    latest, superseded = latest_per_document(actions)
+    assert [a.origin for a in latest] == [("b", 1), ("a", 2), ("c", 1), None]
+    assert [a.origin for a in superseded] == [("a", 1)]
+
+
+async def test_a_retried_version_never_overwrites_a_later_one():
+    """Two versions of one incident in a batch, the first answered 429: sent alone, the
+    retry of version 1 would land after version 2 and the document would lose what
+    version 2 added. Only version 2 is written."""
+
+    def refuse_first(body):
+        items = [_item(429, "es_rejected_execution_exception")]
+        return {"errors": True, "items": items + [_item(201) for _ in _ids(body)[1:]]}
+
+    client = ScriptedBulk([refuse_first, _all_ok])
+    sink = BulkSink(client, backoff=Backoff(0.01, 0.02), sleep=_no_sleep)
+    result = await sink.write(
+        [_version("incident-1", 1), _version("x", 1), _version("incident-1", 2)]
+    )
+    written = [
+        (json.loads(m)["index"]["_id"], json.loads(d)["v"])
+        for body in client.bodies
+        for m, d in zip(*[iter(body.decode().strip().split("\n"))] * 2, strict=True)
+    ]
+    assert written == [("x", 1), ("incident-1", 2), ("x", 1)]
+    assert sorted(a.origin for a in result.indexed) == [
+        ("incident-1", 1),
+        ("incident-1", 2),
+        ("x", 1),
+    ]
+    assert not result.rejected
