@@ -56,9 +56,8 @@ def create_app(settings: Settings) -> faust.App:
         broker=brokers,
         broker_credentials=broker_credentials(settings),
         store=settings.worker_store,
-        # Faust keeps its table directory here; by default it would be "<app id>-data" in
-        # whatever directory the worker was started from
-        datadir=str(settings.data_dir / "worker" / f"{settings.app_id}-data"),
+        # by default "<app id>-data" in whatever directory the worker was started from
+        datadir=str(settings.worker_data_dir),
         web_enabled=settings.worker_web_enabled,
         web_port=settings.worker_web_port,
         web_host="127.0.0.1",

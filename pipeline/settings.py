@@ -285,6 +285,11 @@ class Settings(BaseSettings):
             env[f"CITYWATCH_{name.upper()}"] = "" if value is None else str(value)
         return env
 
+    @property
+    def worker_data_dir(self) -> Path:
+        """The worker's Faust data directory (its table directory lies within)."""
+        return self.data_dir / "worker" / f"{self.app_id}-data"
+
     def kafka_bootstrap_list(self) -> list[str]:
         return [s.strip() for s in self.kafka_bootstrap.split(",") if s.strip()]
 

@@ -146,5 +146,4 @@ def cleanup(scope: Settings, es: Elasticsearch) -> None:
         es.options(ignore_status=404).indices.delete_index_template(
             name=f"{scope.index_prefix}-{kind}"
         )
-    # the workers' table directory (see pipeline.app.create_app)
-    shutil.rmtree(scope.data_dir / "worker" / f"{scope.app_id}-data", ignore_errors=True)
+    shutil.rmtree(scope.worker_data_dir, ignore_errors=True)

@@ -91,9 +91,17 @@ class ScriptedBulk:
         return step(body)
 
 
-def _ids(body: bytes) -> list[str]:
+def _docs(body: bytes) -> list[tuple[str, dict]]:
+    """The ``(_id, source)`` of each document of a bulk body, in order."""
     lines = body.decode().strip().split("\n")
-    return [json.loads(m)["index"]["_id"] for m in lines[0::2]]
+    return [
+        (json.loads(m)["index"]["_id"], json.loads(d))
+        for m, d in zip(lines[0::2], lines[1::2], strict=True)
+    ]
+
+
+def _ids(body: bytes) -> list[str]:
+    return [doc_id for doc_id, _source in _docs(body)]
 
 
 def _all_ok(body: bytes) -> dict:
@@ -173,11 +181,7 @@ async def test_a_retried_version_never_overwrites_a_later_one():
     result = await sink.write(
         [_version("incident-1", 1), _version("x", 1), _version("incident-1", 2)]
     )
-    written = [
-        (json.loads(m)["index"]["_id"], json.loads(d)["v"])
-        for body in client.bodies
-        for m, d in zip(*[iter(body.decode().strip().split("\n"))] * 2, strict=True)
-    ]
+    written = [(doc_id, doc["v"]) for body in client.bodies for doc_id, doc in _docs(body)]
     assert written == [("x", 1), ("incident-1", 2), ("x", 1)]
     assert sorted(a.origin for a in result.indexed) == [
         ("incident-1", 1),
