@@ -40,6 +40,17 @@ there was committed past and lost (the likely path of 4 of 3,000 reports lost af
 restart). Here the partition is read again from that offset first, and only an offset that
 still does not come is taken as no message (:meth:`_absent`). Nor do the acknowledgements
 Faust's streams give the messages they skip across a rebalance count (:meth:`ack`).
+
+Nor, finally, do the fetch loop's "gaps" (:meth:`_add_gap`). When a record arrives more
+than one offset past the partition's read offset, Faust counts the offsets in between as
+handled, taking them for offsets with no message; and its interval ends at the arriving
+record itself, so that record counts as handled before any stream has seen it. The read
+offset is moved by every seek, so the offsets in between are often messages that were
+only not delivered (observed: two incident updates, each alone in a run of indexed
+offsets, committed unread). Here only acknowledged offsets are committed: an offset that
+does not come holds the commit and is read again (:meth:`_held_back`); a single offset
+that still does not come is a transaction marker (:meth:`_absent`); offsets below the
+log's start were removed by retention (:meth:`_rewind`).
 """
 
 from __future__ import annotations
@@ -90,6 +101,8 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
         self._expect: dict[TP, tuple[int, int]] = {}
         """Partitions sought: the position their next record is expected at, and the count
         of seeks once the seek was done."""
+        self._log_start: dict[TP, int] = {}
+        """Partitions read again from an offset retention had removed: their log's start."""
 
     async def seek_to_committed(self) -> Mapping[TP, int]:
         committed = await super().seek_to_committed()
@@ -128,10 +141,8 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
         the messages fetched again below it as already read. The message being delivered
         while the seek is made still records its offset when it is done; so the first
         record taken after a seek sets the read offset to its own offset, just before the
-        fetch loop reads it: it is delivered, and no gap is counted before it. (Faust counts
-        the offsets between the read offset and a record further on as handled; set back
-        to the sought position, a record taken further on would have its predecessors
-        committed unread. Missing ones hold the commit instead, see :meth:`_held_back`.)
+        fetch loop reads it: it is delivered. (Offsets missing before it hold the commit,
+        see :meth:`_held_back`.)
         """
         began = self._seeks
         expect = self._expect
@@ -158,35 +169,29 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
         return {TP(tp.topic, tp.partition): await consumer.position(tp) for tp in partitions}
 
     def _new_offset(self, tp: TP) -> int | None:
-        """The offset to commit for ``tp``: past the first run of handled offsets.
+        """The offset to commit for ``tp``: past the first run of acknowledged offsets.
 
-        Faust's own method, with two changes: a partition without a committed offset (or
-        with 0) commits nothing until its start is acknowledged, and the handled offsets are
-        deduplicated. Faust counts the offsets of a gap it saw in the log as handled; when
-        some of them were also acknowledged (delivered before the seek that follows a
-        rebalance), the duplicates split the run and the commit advanced one offset at a
-        time (observed: 450 offsets behind for minutes).
+        Faust's own method, with three changes: only acknowledged offsets count (not the
+        fetch loop's gaps, see :meth:`_add_gap`); a partition without a committed offset
+        (or with 0) commits nothing until its start is acknowledged; and the acknowledged
+        offsets are deduplicated (a message handled twice, before and after a seek, split
+        the run and the commit advanced one offset at a time: observed 450 offsets behind
+        for minutes).
         """
         acked = self._acked[tp]
         if not acked:
             return None
-        gap = self._gap[tp]
-        if gap:
-            highest = max(acked)
-            found = sorted(gap.overlap(0, highest), key=lambda interval: interval.begin)
-            if found:
-                filled = [o for interval in found for o in range(interval.begin, interval.end)]
-                acked.extend(filled)
-                gap.chop(0, max(filled[-1], highest + 1))
         acked[:] = sorted(set(acked))
         committed = self._committed_offset[tp]
         if committed:
-            # the message at the committed offset must have been handled. Faust lets the
-            # offset after it pass (for a transaction marker, which is never delivered): a
-            # message dropped there was committed past. Here the partition is read again
-            # from it first, and only if it still does not come is it taken as no message.
-            if acked[0] > committed and not self._absent(tp, committed, acked[0]):
-                self._held_back(tp, committed)
+            # the message at the committed offset (or the log's start, when retention
+            # removed it unread) must have been handled. Faust lets the offset after it
+            # pass (for a transaction marker, which is never delivered): a message dropped
+            # there was committed past. Here the partition is read again from it first,
+            # and only if it still does not come is it taken as no message.
+            head = max(committed, self._log_start.get(tp, 0))
+            if acked[0] > head and not self._absent(tp, head, acked[0]):
+                self._held_back(tp, head)
                 return None
         elif not head_acknowledged(start := self._start_offset.get(tp), acked):
             if start is not None:
@@ -209,6 +214,25 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
             return False
         log.warning("%s: offset %d did not come when read again; taken as no message", tp, offset)
         return True
+
+    async def _add_gap(self, tp: TP, offset_from: int, offset_to: int) -> None:
+        """The fetch loop's record of offsets it did not deliver: not counted as handled.
+
+        Faust calls this when a record arrives at ``offset_to``, more than one offset past
+        the read offset, and counts ``offset_from`` to ``offset_to`` (that record included)
+        as handled. The offsets before the record may be messages that were only not
+        delivered, and the record itself has not been handled yet; the commit waits for
+        their acknowledgements instead, and reads them again if they do not come (see
+        :meth:`_new_offset`).
+        """
+        if offset_to > offset_from:
+            log.info(
+                "%s: offsets %d-%d not delivered before %d; the commit waits for them",
+                tp,
+                offset_from,
+                offset_to - 1,
+                offset_to,
+            )
 
     def ack(self, message: Message) -> bool:
         """Faust's acknowledgement, except for a message its streams skipped unprocessed.
@@ -253,8 +277,21 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
 
         async def rewind() -> None:
             try:
-                if tp in self.assignment():
-                    await self.seek(tp, start)
+                if tp not in self.assignment():
+                    return
+                log_start = (await self.earliest_offsets(tp)).get(tp, 0)
+                if log_start > start:
+                    # retention removed them before they were read: the log starts later
+                    log.error(
+                        "%s: offsets %d-%d were removed by retention before they were "
+                        "handled; reading on from %d",
+                        tp,
+                        start,
+                        log_start - 1,
+                        log_start,
+                    )
+                    self._log_start[tp] = log_start
+                await self.seek(tp, max(start, log_start))
             except Exception:  # a rebalance took the partition; the next owner starts over
                 log.exception("%s: could not seek back to %d", tp, start)
 
@@ -266,6 +303,7 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
             self._held_since.pop(tp, None)
             self._rewound_to.pop(tp, None)
             self._expect.pop(tp, None)
+            self._log_start.pop(tp, None)
         await super().on_partitions_revoked(revoked)
 
     async def on_partitions_assigned(self, assigned: set[TP], generation_id: int = 0) -> None:
