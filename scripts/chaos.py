@@ -1,6 +1,6 @@
 """Run the fault-injection suite one scenario at a time and write ``docs/reliability.md``.
 
-    .venv/bin/python scripts/chaos.py            # scenarios 1-14 (slow: about 20 minutes)
+    .venv/bin/python scripts/chaos.py            # scenarios 1-15 (slow: about 20 minutes)
     .venv/bin/python scripts/chaos.py --fast     # the CI subset only
     .venv/bin/python scripts/chaos.py -- -k 04   # more pytest arguments after --
 

@@ -1,4 +1,5 @@
-"""Scenarios 1-3: the worker killed, stopped and rebalanced, and an enrichment that raises.
+"""Scenarios 1-3, 14 and 15: the worker killed, stopped and rebalanced, an enrichment that
+raises, two workers started together, and a fetch that loses records.
 
 These faults touch only the scenario's own worker processes, so they run against the
 shared services.
@@ -76,6 +77,7 @@ def test_01_worker_killed_mid_batch(deployment: Deployment, scenario):
     )
 
 
+@pytest.mark.fault_fast
 @pytest.mark.timeout(900)
 def test_02_graceful_stop_and_rebalance(deployment: Deployment, scenario):
     result = scenario(
@@ -186,4 +188,47 @@ def test_14_two_workers_start_together_on_fresh_topics(deployment: Deployment, s
         "rebalance, and nothing is committed past a start that was never acknowledged "
         "(pipeline/faust_consumer.py); both workers indexed batches. The fault ends when "
         "the second worker is ready.",
+    )
+
+
+DROP_EVERY = 101
+
+
+@pytest.mark.fault_fast
+@pytest.mark.timeout(600)
+def test_15_fetched_records_lost_before_delivery(deployment: Deployment, scenario):
+    result = scenario(
+        15,
+        "fetched records lost before delivery",
+        f"the worker's fetch loses each stream record at an offset divisible by {DROP_EVERY} "
+        "the first time it is fetched (the client's position has passed it), while 3,000 "
+        "events flow",
+    )
+    dep = deployment
+    events = list(synthetic_reports(3000, seed=115, poison_ratio=0.05, run_id="s15"))
+    watched = {dep.topics.reports: expect_synthetic(events)}
+    worker = dep.worker(
+        module="tests.fault.lossy_fetch_worker", FAULT_DROP_EVERY=str(DROP_EVERY)
+    ).start()
+    flow = FlowProducer(dep, dep.topics.reports, records_of(events), chunks=10, interval_s=1.0)
+    flow.start()
+    fault_end = max(time.monotonic(), flow.finish())
+    settled = settle(dep, watched, fault_end)
+    tally = check_invariants(dep.settings, dep.es, watched)
+    text = worker.log_text()
+    dropped = text.count("FAULT dropped")
+    own = [] if worker.alive() else ["the worker died"]
+    if not dropped:
+        own.append("no record was dropped: the fault was not injected")
+    if "reading them again" not in text:
+        own.append("the worker never read a partition again from a lost record")
+    conclude(
+        result,
+        tally,
+        settled,
+        own,
+        notes=f"{dropped} records were dropped. The fetch loop saw each gap, which Faust "
+        "counts as handled; the commit waited for the lost offset instead and read the "
+        "partition again from it (pipeline/faust_consumer.py). The fault is permanent for "
+        "the run, so recovery is measured from the last event produced.",
     )
