@@ -34,11 +34,16 @@ class WorkerProcess:
     """``citywatch worker`` as a child process of the test."""
 
     def __init__(
-        self, scope: Settings, log_dir: Path, extra_env: dict[str, str] | None = None
+        self,
+        scope: Settings,
+        log_dir: Path,
+        extra_env: dict[str, str] | None = None,
+        loglevel: str = "warning",
     ) -> None:
         self.scope = scope
         self.log_dir = log_dir
         self.extra_env = extra_env or {}
+        self.loglevel = loglevel
         self.proc: subprocess.Popen | None = None
         self.starts = 0
 
@@ -46,7 +51,7 @@ class WorkerProcess:
         self.starts += 1
         log = open(self.log_dir / f"worker-{self.starts}.log", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "worker", "--loglevel", "warning"],
+            [sys.executable, "-m", "pipeline.cli", "worker", "--loglevel", self.loglevel],
             cwd=ROOT,
             env={**scoped_env(self.scope), **self.extra_env},
             stdout=log,

@@ -67,7 +67,8 @@ def _warnings(es, scope) -> list[dict]:
 def test_rainstorm_warning_issued_after_restart_with_recovered_state(scope, es, tmp_path):
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=60)
     series = _rain(start, 12, 3.0)  # 12 x 5 min: 3 mm each
-    worker = WorkerProcess(scope, tmp_path)
+    # at info level: a failure shows the batches, the recovery and the commits
+    worker = WorkerProcess(scope, tmp_path, loglevel="info")
     worker.start()
     try:
         _send(scope, series[:8])  # 24 mm within the hour: below blue (35 mm / 1 h)
