@@ -124,6 +124,17 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
         tp = TP(partition.topic, partition.partition)
         self._sought({tp: offset})
 
+    async def _seek(self, partition: TP, offset: int) -> None:
+        """Seek in the consumer's thread, as every other call on the Kafka client is made.
+
+        Faust's own ``_seek`` calls the client from the app's thread, while the consumer's
+        thread may be handing out fetched records: the client's fetcher then loses its
+        place (observed: ``KeyError`` in aiokafka's ``fetched_records``, and the worker
+        crashed), or the position the fetch hands out afterwards overrides the seek.
+        """
+        consumer = self._thread._ensure_consumer()
+        await self._thread.call_thread(consumer.seek, partition, offset)
+
     def _sought(self, positions: Mapping[TP, int]) -> None:
         """Partitions whose fetch position has just been set: the next record of each is
         expected at that position (see :meth:`getmany`)."""

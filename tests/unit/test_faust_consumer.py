@@ -270,6 +270,32 @@ async def test_a_position_with_no_message_is_passed_by_the_next_fetch(monkeypatc
     assert consumer._read_offset == {TP0: 5} and consumer._expect == {}
 
 
+async def test_a_seek_is_made_in_the_consumers_thread():
+    # Faust seeks from the app's thread while the consumer's thread may be fetching
+    # (observed: KeyError in aiokafka's fetched_records, and the worker crashed)
+    calls = []
+
+    class Client:
+        def seek(self, tp, offset):
+            calls.append(("seek", tp, offset))
+
+    class Thread:
+        def _ensure_consumer(self):
+            return Client()
+
+        def seek(self, tp, offset):
+            raise AssertionError("seek called from the app's thread")
+
+        async def call_thread(self, method, *args):
+            calls.append("in the consumer's thread")
+            return method(*args)
+
+    consumer = object.__new__(CommittedStartConsumer)
+    consumer._thread = Thread()
+    await consumer._seek(TP0, 42)
+    assert calls == ["in the consumer's thread", ("seek", TP0, 42)]
+
+
 def test_the_app_builds_its_consumer_from_the_safe_class():
     app = create_app(Settings())
     assert isinstance(app, CitywatchApp)
