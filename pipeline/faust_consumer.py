@@ -191,6 +191,7 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
         """
         acked = self._acked[tp]
         if not acked:
+            self._check_tail(tp)
             return None
         acked[:] = sorted(set(acked))
         committed = self._committed_offset[tp]
@@ -213,6 +214,21 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
         del acked[: len(run)]
         self._acked_index[tp].difference_update(run)
         return run[-1] + 1
+
+    def _check_tail(self, tp: TP) -> None:
+        """A partition with nothing acknowledged to commit, whose log goes on past what was
+        delivered: every delivered offset is committed, yet the client's highwater is
+        further on. Records the client passed were not delivered, and none after them
+        came to show the gap (the last records of a partition that then stays quiet). Once
+        that has lasted :data:`STALL_S`, the partition is read again from the committed
+        offset (a record merely on its way is delivered well within that)."""
+        committed = self._committed_offset[tp]
+        read = self._read_offset.get(tp)
+        if not committed or read is None or committed <= read:
+            return
+        highwater = self.highwater(tp)
+        if highwater is not None and highwater > committed:
+            self._held_back(tp, committed)
 
     def _absent(self, tp: TP, offset: int, next_handled: int) -> bool:
         """Whether ``offset``, right before the first handled one, is taken as no message:

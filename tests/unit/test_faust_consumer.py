@@ -42,6 +42,9 @@ def _bookkeeping(committed=None, start=None, acked=()):
     consumer._held_since = {}
     consumer._rewound_to = {}
     consumer._log_start = {}
+    consumer._read_offset = {}
+    consumer.highwaters = {}
+    consumer.highwater = consumer.highwaters.get
     consumer.rewinds = []
     consumer._rewind = lambda tp, at: consumer.rewinds.append((tp, at))
     return consumer
@@ -91,6 +94,32 @@ async def test_a_gap_seen_by_the_fetch_loop_counts_nothing_as_handled():
     consumer._acked[TP0].extend([351, 352, 353])
     consumer._committed_offset[TP0] = 351
     assert consumer._new_offset(TP0) == 355
+
+
+def test_records_lost_at_the_end_of_a_quiet_partition_are_read_again():
+    # 1010 was the last record, passed by the client and never delivered: no record after
+    # it shows a gap, and nothing is acknowledged to hold the commit (observed: lag 1 for
+    # good in scenario 15)
+    consumer = _bookkeeping(committed=1010)
+    consumer._read_offset[TP0] = 1009
+    consumer.highwaters[TP0] = 1011
+    assert consumer._new_offset(TP0) is None
+    assert consumer.rewinds == []  # the record may be on its way
+    _held_for(consumer, STALL_S)
+    assert consumer._new_offset(TP0) is None
+    assert consumer.rewinds == [(TP0, 1010)]
+
+
+def test_a_partition_delivered_to_its_end_or_with_work_under_way_is_not_read_again():
+    caught_up = _bookkeeping(committed=1011)
+    caught_up._read_offset[TP0] = 1010
+    caught_up.highwaters[TP0] = 1011
+    busy = _bookkeeping(committed=900)  # 900-1009 delivered, being handled
+    busy._read_offset[TP0] = 1009
+    busy.highwaters[TP0] = 1011
+    for consumer in (caught_up, busy):
+        consumer._new_offset(TP0)
+        assert consumer._held_since == {}
 
 
 def test_offsets_removed_by_retention_start_the_commit_at_the_log_start():
