@@ -48,9 +48,11 @@ record itself, so that record counts as handled before any stream has seen it. T
 offset is moved by every seek, so the offsets in between are often messages that were
 only not delivered (observed: two incident updates, each alone in a run of indexed
 offsets, committed unread). Here only acknowledged offsets are committed: an offset that
-does not come holds the commit and is read again (:meth:`_held_back`); a single offset
-that still does not come is a transaction marker (:meth:`_absent`); offsets below the
-log's start were removed by retention (:meth:`_rewind`).
+does not come holds the commit and is read again (:meth:`_held_back`; at the end of a
+partition that stays quiet, :meth:`_check_tail`); a single offset that still does not
+come is a transaction marker (:meth:`_absent`); offsets below the log's start were
+removed by retention (:meth:`_rewind`). Seeks are made in the consumer's thread
+(:meth:`_seek`).
 """
 
 from __future__ import annotations
