@@ -223,7 +223,10 @@ class CommittedStartConsumer(aiokafka_driver.Consumer):
         further on. Records the client passed were not delivered, and none after them
         came to show the gap (the last records of a partition that then stays quiet). Once
         that has lasted :data:`STALL_S`, the partition is read again from the committed
-        offset (a record merely on its way is delivered well within that)."""
+        offset (a record merely on its way is delivered well within that). A transaction
+        marker at a partition's end looks the same: that partition is read again every
+        :data:`REWIND_AFTER_S` until a record follows the marker, and nothing is skipped
+        for it."""
         committed = self._committed_offset[tp]
         read = self._read_offset.get(tp)
         if not committed or read is None or committed <= read:
