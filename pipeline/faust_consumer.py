@@ -79,13 +79,12 @@ REWIND_AFTER_S = 10.0
 """A partition is sought back to an unacknowledged offset at most this often."""
 
 
-def head_acknowledged(start: int | None, handled: Iterable[int]) -> bool:
-    """Whether a partition's handled offsets (acknowledged, or seen missing from the log)
-    reach back to ``start``, its first offset in this assignment. Without a known start
-    nothing may be committed."""
+def head_acknowledged(start: int | None, acked: Iterable[int]) -> bool:
+    """Whether a partition's acknowledged offsets reach back to ``start``, its first offset
+    in this assignment. Without a known start nothing may be committed."""
     if start is None:
         return False
-    lowest = min(handled, default=None)
+    lowest = min(acked, default=None)
     return lowest is not None and lowest <= start
 
 
