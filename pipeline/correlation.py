@@ -63,9 +63,15 @@ from schemas.audit import audit_document
 log = logging.getLogger("citywatch.correlation")
 
 META_PREFIX = "district:"
-RETIRED_PER_MAX = 1
-"""Dropped incidents remembered per district, as a multiple of the incidents kept (the
-reports of the most recent drops: a redelivery arrives within a backlog, not days later)."""
+RETIRED_MAX = 10_000
+"""Dropped incidents remembered per district (the most recently dropped), by default.
+
+A report is delivered again after a rebalance or a crash behind whatever reached its
+partition meanwhile: within a backlog, thousands of reports later. In the fault suite's
+20,000-report backlog the busiest district (Pudong) drops about 2,600 incidents, and a
+memory of only 1,000 let a redelivered report whose incident had been dropped long before
+join a newer one (finding 8 in ``docs/reliability.md``). Each remembered incident costs a
+tombstone entry and its report keys, about 500 bytes."""
 dumps = orjson.dumps
 """Compact UTF-8 JSON (the same values as ``json.dumps``; a float below 1e-4 or from 1e16
 up is written in orjson's shorter exponent form)."""
@@ -217,6 +223,7 @@ class IncidentCorrelator:
         table: MutableMapping[str, Any],
         *,
         registry: FacilityRegistry | None = None,
+        retired_max: int = RETIRED_MAX,
         recommend_min_level: int = 3,
         recommend_k: int = 3,
         recommend_max_distance_m: float | None = None,
@@ -225,6 +232,7 @@ class IncidentCorrelator:
         self.correlator = correlator
         self.table = table
         self.registry = registry
+        self.retired_max = retired_max
         self.recommend_min_level = recommend_min_level
         self.recommend_k = recommend_k
         self.recommend_max_distance_m = recommend_max_distance_m
@@ -255,7 +263,7 @@ class IncidentCorrelator:
         by_district: dict[str, dict[str, Incident]] = {}
         metas: dict[str, dict[str, Any]] = {}
         committed: dict[str, str] = {}
-        tombstones: list[tuple[str, str, datetime, list[str]]] = []
+        tombstones: list[tuple[str, int, datetime, str, list[str]]] = []
         for entry_key, raw in list(self.table.items()):
             value = decode_entry(raw)
             if not value:
@@ -266,7 +274,9 @@ class IncidentCorrelator:
             if "_retired" in value:
                 district = value.get("_district_key") or "outside"
                 at = as_time(value["last_activity_at"])
-                tombstones.append((district, entry_key, at, value["_retired"]))
+                # the report count when it was dropped (-1: written by earlier versions)
+                dropped = value.get("_dropped", -1)
+                tombstones.append((district, dropped, at, entry_key, value["_retired"]))
                 continue
             body = {k: v for k, v in value.items() if not k.startswith("_")}
             by_district.setdefault(value.get("_district_key") or "outside", {})[entry_key] = (
@@ -274,8 +284,11 @@ class IncidentCorrelator:
             )
             for item in value.get("_committed") or []:
                 committed[item["resource_id"]] = entry_key
+        last_drop: dict[str, int] = {}
+        for district, dropped, *_ in tombstones:
+            last_drop[district] = max(last_drop.get(district, 0), dropped)
         self._districts = {}
-        for key in set(by_district) | set(metas):
+        for key in set(by_district) | set(metas) | set(last_drop):
             incidents = by_district.get(key, {})
             meta = metas.get(key, {})
             # the watermark and the report count follow from the incidents themselves
@@ -292,17 +305,21 @@ class IncidentCorrelator:
                 key=key,
                 incidents=incidents,
                 watermark=watermark,
-                seq=max(seq, meta.get("seq", 0)),
+                # the reports of dropped incidents count too, so the count never goes back
+                seq=max(seq, meta.get("seq", 0), last_drop.get(key, 0)),
             )
         self._committed = committed
         self._retired = {}
-        for district, incident_id, at, reports in sorted(tombstones, key=lambda t: t[2]):
+        # in the order they were dropped, as the previous owner remembered them: the memory
+        # forgets the earliest dropped first, not the earliest active (a report that came
+        # late, with an old time, is dropped at once, and is the likeliest redelivered)
+        for district, _, at, incident_id, reports in sorted(tombstones):
             self._retired_of(district).add(incident_id, at, reports)
 
     def _retired_of(self, key: str) -> RetiredReports:
         retired = self._retired.get(key)
         if retired is None:
-            retired = RetiredReports(RETIRED_PER_MAX * self.correlator.max_incidents)
+            retired = RetiredReports(self.retired_max)
             self._retired[key] = retired
         return retired
 
@@ -367,6 +384,7 @@ class IncidentCorrelator:
                 "_district_key": key,
                 "_retired": reports,
                 "last_activity_at": json_time(at),
+                "_dropped": state.seq,
             }
             self.table[gone] = encode_entry(tombstone)
             retired.add(gone, at, reports)

@@ -135,6 +135,9 @@ class Settings(BaseSettings):
     """... and this close in time (seconds)."""
     correlate_retention_s: float = Field(86400.0, gt=0)
     """How long an incident stays open for merges and follow-ups after its last report."""
+    correlate_retired_max: int = Field(10_000, ge=0)
+    """Dropped incidents whose reports each district remembers, so that a report delivered
+    again after its incident left the bounded state joins nothing (the most recent drops)."""
     recommend_min_level: int = Field(3, ge=1, le=4)
     """Incidents at this level or more severe (1 = Ⅰ ... 4 = Ⅳ) get resource recommendations."""
     recommend_k: int = Field(3, ge=1, le=20)

@@ -111,6 +111,7 @@ def register_stateful_agents(
         ),
         _table(app, "citywatch-incident-state", settings, value_type=bytes),
         registry=FacilityRegistry.load(settings.facilities_file),
+        retired_max=settings.correlate_retired_max,
         recommend_min_level=settings.recommend_min_level,
         recommend_k=settings.recommend_k,
         recommend_max_distance_m=settings.recommend_max_distance_m,

@@ -87,3 +87,41 @@ def test_a_redelivered_report_of_a_dropped_incident_publishes_nothing(processor)
     # a report of an incident still kept is a duplicate and republishes its record
     [again, *_] = rebuilt.correlate(origin, reports[4])
     assert json.loads(again.value)["incident"]["id"] == "hotline_119:r4"
+
+
+def test_the_memory_rebuilt_after_a_rebalance_forgets_in_the_order_of_the_drops(processor):
+    """Finding 8: a report that comes late, with an old time, is dropped at once, and is the
+    likeliest to be delivered again. The previous owner remembers it among the latest drops;
+    rebuilt from the table in the order of the incidents' times, the memory put it first and
+    forgot it at the next drop, and its redelivery founded the incident again (or joined a
+    newer one: the report in two incidents)."""
+    topics = Settings().topics()
+    table: dict = {}
+    bound = Correlator(max_incidents=3)
+    glue = IncidentCorrelator(topics, bound, table, retired_max=2)
+    origin = Origin(topics.graded, 0, 1)
+
+    def report(n: int, minutes_ago: float) -> bytes:
+        lat = 31.15 + 0.02 * n  # about 2 km apart: they never merge
+        return graded(processor, f"r{n}", "hotline_119", minutes_ago, lat, 121.62, "仓库起火")
+
+    for n, minutes_ago in enumerate([60, 59, 58, 57]):
+        glue.correlate(origin, report(n, minutes_ago))  # the fourth drops r0
+    late = report(4, 120)
+    glue.correlate(origin, late)  # r4 comes late: it is the least recently active, dropped
+    assert decode_entry(table["hotline_119:r4"])["_retired"] == ["hotline_119:r4"]
+    assert [decode_entry(table[f"hotline_119:r{n}"])["_dropped"] for n in (0, 4)] == [4, 5]
+
+    rebuilt = IncidentCorrelator(topics, bound, table, retired_max=2)  # the next owner
+    rebuilt.correlate(origin, report(5, 56))  # drops r1: one over the memory of 2
+    assert "hotline_119:r0" not in table  # the earliest dropped is forgotten, not r4
+    before = dict(table)
+    assert rebuilt.correlate(origin, late) == []
+    assert table == before
+    # the count of reports goes on from the drops, not back to the kept incidents' count
+    assert rebuilt._state("310115").seq == 6
+
+
+def test_the_worker_remembers_as_many_dropped_incidents_as_set():
+    assert Settings().correlate_retired_max == 10_000
+    assert IncidentCorrelator(Settings().topics(), Correlator(), {}).retired_max == 10_000
