@@ -3,8 +3,15 @@
 Per-item outcome (as in the Elasticsearch connector for Kafka Connect):
 - indexed (2xx) -> done;
 - a data error (400: mapping or parsing rejection) -> dead letter, stage ``index``;
+- a version conflict (409) on a versioned action -> done: the index already holds a later
+  version of the document;
 - anything else (429, 5xx, 403 index blocked, 404 missing index, timeouts) -> retry that
   item only; never dead-lettered, never skipped.
+
+A document that several messages of one partition update in place (an incident, keyed by
+its id) is written with the message's offset as its external version (``external_gte``):
+a message delivered again after later ones were indexed (a partition read again after a
+rebalance) cannot take the document back to an earlier state.
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ from typing import Any
 
 class Outcome(StrEnum):
     INDEXED = "indexed"
+    SUPERSEDED = "superseded"
+    """Not written: the index holds a later version of the document (counted as indexed)."""
     REJECTED = "rejected"
     RETRY = "retry"
 
@@ -46,6 +55,8 @@ class BulkAction:
     source: bytes
     origin: Any = None
     """Caller's handle (e.g. the Kafka event) to route a rejection back to."""
+    version: int | None = None
+    """External version (the offset of the message in its partition), or None."""
 
 
 @dataclass
@@ -108,7 +119,11 @@ def bulk_body(actions: Sequence[BulkAction]) -> bytes:
     """
     parts: list[bytes] = []
     for a in actions:
-        meta = json.dumps({"index": {"_index": a.index, "_id": a.doc_id}}, ensure_ascii=False)
+        op: dict[str, Any] = {"_index": a.index, "_id": a.doc_id}
+        if a.version is not None:
+            op["version"] = a.version
+            op["version_type"] = "external_gte"
+        meta = json.dumps({"index": op}, ensure_ascii=False)
         parts.append(meta.encode())
         parts.append(a.source.replace(b"\n", b" ") if b"\n" in a.source else a.source)
     parts.append(b"")
@@ -129,6 +144,8 @@ def classify_item(item: dict[str, Any]) -> tuple[Outcome, int, str, str]:
         reason = f"{reason}: {caused.get('type')}: {caused.get('reason')}"
     if status == 400 and (etype in REJECT_ERROR_TYPES or not etype):
         return Outcome.REJECTED, status, etype, reason
+    if status == 409 and etype == "version_conflict_engine_exception":
+        return Outcome.SUPERSEDED, status, etype, reason
     return Outcome.RETRY, status, etype, reason
 
 
@@ -140,7 +157,7 @@ def route_items(actions: Sequence[BulkAction], items: Iterable[dict[str, Any]]) 
         raise ValueError(f"bulk response has {len(items)} items for {len(actions)} actions")
     for action, item in zip(actions, items, strict=True):
         outcome, status, etype, reason = classify_item(item)
-        if outcome is Outcome.INDEXED:
+        if outcome is Outcome.INDEXED or outcome is Outcome.SUPERSEDED:
             result.indexed.append(action)
         elif outcome is Outcome.REJECTED:
             result.rejected.append((action, etype, reason[:500]))

@@ -37,9 +37,14 @@ class OutputIndexer:
                 index=index, doc_id=dead.deadletter_id, source=dumps(doc), origin=origin
             )
         doc_id = origin.header(DOC_ID_HEADER)
+        key = origin.key.decode("utf-8", "replace") if origin.key else None
         if not doc_id:
-            doc_id = origin.key.decode("utf-8", "replace") if origin.key else origin.coordinates
-        return BulkAction(index=index, doc_id=doc_id, source=value or b"{}", origin=origin)
+            doc_id = key or origin.coordinates
+        # keyed by its id, every version of the document is in this partition, in order
+        version = origin.offset if key == doc_id else None
+        return BulkAction(
+            index=index, doc_id=doc_id, source=value or b"{}", origin=origin, version=version
+        )
 
     @staticmethod
     def _dead_letter(origin: Origin, value: bytes | None) -> DeadLetter:

@@ -46,3 +46,21 @@ async def test_a_malformed_request_raises_with_its_status(settings, index):
     finally:
         await client.close()
     assert raised.value.meta.status == 400
+
+
+async def test_an_earlier_version_delivered_again_leaves_the_later_one(settings, es, index):
+    """A partition read again after a rebalance delivers an incident's earlier record after
+    its later one was indexed (seen in fault scenario 2): the document keeps the later one."""
+    client = elasticsearch_bulk_client(settings)
+    sink = BulkSink(client, refresh="wait_for")
+    try:
+        first = await sink.write([BulkAction(index, "inc", b'{"n": 1}', version=376)])
+        later = await sink.write([BulkAction(index, "inc", b'{"n": 2}', version=422)])
+        again = await sink.write([BulkAction(index, "inc", b'{"n": 1}', version=376)])
+        same = await sink.write([BulkAction(index, "inc", b'{"n": 2}', version=422)])
+    finally:
+        await client.close()
+    for result in (first, later, again, same):
+        assert len(result.indexed) == 1 and not result.rejected and not result.retry
+    doc = es.get(index=index, id="inc")
+    assert doc["_source"] == {"n": 2} and doc["_version"] == 422

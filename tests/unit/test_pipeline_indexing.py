@@ -51,6 +51,7 @@ def test_bulk_body_is_ndjson_with_ids_and_raw_sources():
         (503, "unavailable_shards_exception", Outcome.RETRY),
         (403, "cluster_block_exception", Outcome.RETRY),
         (404, "index_not_found_exception", Outcome.RETRY),
+        (409, "version_conflict_engine_exception", Outcome.SUPERSEDED),
     ],
 )
 def test_each_item_status_is_routed(status, etype, outcome):
@@ -69,6 +70,26 @@ def test_route_items_pairs_actions_in_order():
     assert [a.doc_id for a in result.indexed] == ["id0", "id3"]
     assert [(a.doc_id, t) for a, t, _ in result.rejected] == [("id1", "document_parsing_exception")]
     assert [(a.doc_id, s) for a, s, _ in result.retry] == [("id2", 429)]
+
+
+def test_a_versioned_document_is_written_with_its_offset_as_external_version():
+    action = BulkAction("idx", "hotline_120:r1", b'{"n": 1}', version=422)
+    meta = json.loads(bulk_body([action]).split(b"\n")[0])
+    assert meta == {
+        "index": {
+            "_index": "idx",
+            "_id": "hotline_120:r1",
+            "version": 422,
+            "version_type": "external_gte",
+        }
+    }
+
+
+def test_an_item_refused_for_a_later_version_in_the_index_is_done():
+    actions = _actions(2)
+    result = route_items(actions, [_item(409, "version_conflict_engine_exception"), _item(201)])
+    assert [a.doc_id for a in result.indexed] == ["id0", "id1"]
+    assert not result.retry and not result.rejected
 
 
 def test_route_items_refuses_a_short_response():
