@@ -264,6 +264,8 @@ class IncidentCorrelator:
         metas: dict[str, dict[str, Any]] = {}
         committed: dict[str, str] = {}
         tombstones: list[tuple[str, int, datetime, str, list[str]]] = []
+        last_drop: dict[str, int] = {}
+        """District -> its report count at its latest drop."""
         for entry_key, raw in list(self.table.items()):
             value = decode_entry(raw)
             if not value:
@@ -277,6 +279,7 @@ class IncidentCorrelator:
                 # the report count when it was dropped (-1: written by earlier versions)
                 dropped = value.get("_dropped", -1)
                 tombstones.append((district, dropped, at, entry_key, value["_retired"]))
+                last_drop[district] = max(last_drop.get(district, 0), dropped)
                 continue
             body = {k: v for k, v in value.items() if not k.startswith("_")}
             by_district.setdefault(value.get("_district_key") or "outside", {})[entry_key] = (
@@ -284,9 +287,6 @@ class IncidentCorrelator:
             )
             for item in value.get("_committed") or []:
                 committed[item["resource_id"]] = entry_key
-        last_drop: dict[str, int] = {}
-        for district, dropped, *_ in tombstones:
-            last_drop[district] = max(last_drop.get(district, 0), dropped)
         self._districts = {}
         for key in set(by_district) | set(metas) | set(last_drop):
             incidents = by_district.get(key, {})

@@ -103,3 +103,15 @@ def test_table_changelogs_read_back_what_the_tables_store(wired):
     for name, table in tables.items():
         assert table.changelog_topic.value_serializer == "json", name
         assert round_trip(table.changelog_topic, {"a": [1]}) == {"a": [1]}, name
+
+
+def test_the_correlator_remembers_as_many_dropped_incidents_as_set():
+    settings = Settings(app_id="citywatch-agents-retired", correlate_retired_max=1234)
+    app = create_app(settings)
+    app.finalize()
+    processor = Processor(
+        settings, Enricher(DistrictIndex.load(), FacilityRegistry.load()), hint_classifier
+    )
+    agents = register_agents(app, settings, processor, RecordingBulk())
+    assert agents["correlator"].retired_max == 1234
+    assert Settings().correlate_retired_max == 10_000

@@ -120,8 +120,3 @@ def test_the_memory_rebuilt_after_a_rebalance_forgets_in_the_order_of_the_drops(
     assert table == before
     # the count of reports goes on from the drops, not back to the kept incidents' count
     assert rebuilt._state("310115").seq == 6
-
-
-def test_the_worker_remembers_as_many_dropped_incidents_as_set():
-    assert Settings().correlate_retired_max == 10_000
-    assert IncidentCorrelator(Settings().topics(), Correlator(), {}).retired_max == 10_000
